@@ -197,4 +197,26 @@ int gs_profile_add_comment(struct gs_profile *p, uint32_t str);
  * the sample list. */
 void gs_profile_clear_samples(struct gs_profile *p);
 
+/* ---- codecs (lib/profile/decode.c, encode.c, legacy.c, gzip.c) ---- */
+
+/* Reads up to cap bytes into buf; *got = 0 at end of input. 0 or a negative errno. */
+typedef int (*gs_read_fn)(void *arg, void *buf, size_t cap, size_t *got);
+
+/* Parses a profile from any format goscope reads, detected from the bytes: gzip-compressed or
+ * raw profile.proto, or the legacy text formats Go serves with ?debug=1 (goroutine,
+ * threadcreate, heap, block/contention, mutex). The decompressed size is capped by
+ * ctx->limits.decompressed_bytes. On error the context says what is wrong and where
+ * ("sample 1204 has 3 values, expected 2"). *out is freed by the caller. */
+int gs_profile_parse(const void *data, size_t len, struct gs_ctx *ctx, struct gs_profile **out);
+
+/* The same over a stream (a file descriptor, an HTTP body): protobuf input is decoded as it
+ * arrives with memory bounded by the size of its largest message, not by the input. */
+int gs_profile_parse_stream(gs_read_fn read, void *arg, struct gs_ctx *ctx,
+			    struct gs_profile **out);
+
+/* Writes p as profile.proto, gzip-compressed when gzip is set (what `go tool pprof` and the
+ * Go runtime write). */
+int gs_profile_encode(const struct gs_profile *p, bool gzip, struct gs_out *out,
+		      struct gs_ctx *ctx);
+
 #endif
