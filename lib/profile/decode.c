@@ -1138,6 +1138,19 @@ static int parse_window(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile 
 	int err = gs_win_fill(w, 4096, &avail);
 	if (err)
 		return err;
+	const uint8_t *b = gs_win_cur(w);
+	if (gs_legacy_detect(b, avail))
+		return gs_legacy_decode(w, ctx, out);
+	/* text is never profile.proto: the first field tag of a profile is not followed by 63
+	 * printable bytes */
+	size_t printable = 0;
+	while (printable < avail && printable < 64 &&
+	       ((b[printable] >= 0x20 && b[printable] < 0x7f) || b[printable] == '\n' ||
+		b[printable] == '\t' || b[printable] == '\r'))
+		printable++;
+	if (avail && printable == (avail < 64 ? avail : 64))
+		return gs_ctx_err(ctx, -EBADMSG, "unrecognized profile format (text that is not one "
+				  "of the legacy formats)");
 	return gs_proto_decode(w, ctx, out);
 }
 

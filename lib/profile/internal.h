@@ -113,4 +113,10 @@ static inline size_t gs_pb_varint_len(uint64_t v)
 /* Decodes profile.proto from the window into a new profile (decode.c). */
 int gs_proto_decode(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile **out);
 
+/* Is this the start of one of the legacy text formats (legacy.c)? p[0..n) is the beginning of
+ * the (decompressed) input. */
+bool gs_legacy_detect(const uint8_t *p, size_t n);
+/* Decodes a legacy text profile from the window (legacy.c). */
+int gs_legacy_decode(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile **out);
+
 #endif
