@@ -53,26 +53,6 @@ struct leg {
 	struct gs_buf frame_text; /* names and files of the record's frames */
 };
 
-/* Grows *arr to hold need items of size item. */
-static int leg_grow(void *arr, size_t *cap, size_t need, size_t item)
-{
-	void **a = arr;
-	size_t n = *cap ? *cap : 16, bytes;
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		if (gs_mul_overflows(n, 2, &n))
-			return -ENOMEM;
-	if (gs_mul_overflows(n, item, &bytes))
-		return -ENOMEM;
-	void *q = realloc(*a, bytes);
-	if (!q)
-		return -ENOMEM;
-	*a = q;
-	*cap = n;
-	return 0;
-}
-
 static int leg_err(struct leg *l, int err, const char *fmt, ...) GS_PRINTF(3, 4);
 static int leg_err(struct leg *l, int err, const char *fmt, ...)
 {
@@ -244,7 +224,7 @@ static int loc_of(struct leg *l, uint64_t addr, uint32_t *idx)
 	if (l->n_addrs >= l->p->limits.locations)
 		return leg_err(l, -E2BIG, "more than %llu locations (limits.locations)",
 			       (unsigned long long)l->p->limits.locations);
-	if (leg_grow(&l->addrs, &l->cap_addrs, l->n_addrs + 1, sizeof(*l->addrs)))
+	if (gs_grow_array(&l->addrs, &l->cap_addrs, l->n_addrs + 1, sizeof(*l->addrs)))
 		return leg_nomem(l, -ENOMEM);
 	size_t cap = l->cap_addrs;
 	void *spans = realloc(l->addr_lines, cap * sizeof(*l->addr_lines));
@@ -333,7 +313,7 @@ static int parse_frame(struct leg *l, const char *s, size_t n)
 	int64_t line;
 	if (!scan_int(&num, end, false, &line) || num != end)
 		return 0;
-	if (leg_grow(&l->frames, &l->cap_frames, l->n_frames + 1, sizeof(*l->frames)))
+	if (gs_grow_array(&l->frames, &l->cap_frames, l->n_frames + 1, sizeof(*l->frames)))
 		return leg_nomem(l, -ENOMEM);
 	struct frame *f = &l->frames[l->n_frames++];
 	f->pc = pc;
@@ -440,7 +420,7 @@ static int parse_labels(struct leg *l, const char *s, size_t n)
 				      (unsigned long long)l->p->limits.labels);
 			goto out;
 		}
-		if (leg_grow(&l->labels, &l->cap_labels, l->n_labels + 1, sizeof(*l->labels))) {
+		if (gs_grow_array(&l->labels, &l->cap_labels, l->n_labels + 1, sizeof(*l->labels))) {
 			err = leg_nomem(l, -ENOMEM);
 			goto out;
 		}
@@ -482,7 +462,7 @@ static int finish_record(struct leg *l)
 			if (j - i > p->limits.stack_depth)
 				return leg_err(l, -E2BIG, "more than %llu inlined frames",
 					       (unsigned long long)p->limits.stack_depth);
-			if (leg_grow(&l->lines, &l->cap_lines, l->n_lines + (j - i), sizeof(*l->lines)))
+			if (gs_grow_array(&l->lines, &l->cap_lines, l->n_lines + (j - i), sizeof(*l->lines)))
 				return leg_nomem(l, -ENOMEM);
 			l->addr_lines[loc] = (struct gs_span){(uint32_t)l->n_lines, (uint32_t)(j - i)};
 			for (size_t f = i; f < j; f++) {
@@ -534,7 +514,7 @@ static int start_record(struct leg *l, const char *s, const char *end, bool stri
 		if (l->n_stack >= l->p->limits.stack_depth)
 			return leg_err(l, -E2BIG, "a stack deeper than %llu frames (limits.stack_depth)",
 				       (unsigned long long)l->p->limits.stack_depth);
-		if (leg_grow(&l->stack, &l->cap_stack, l->n_stack + 1, sizeof(*l->stack)))
+		if (gs_grow_array(&l->stack, &l->cap_stack, l->n_stack + 1, sizeof(*l->stack)))
 			return leg_nomem(l, -ENOMEM);
 		err = loc_of(l, addr - 1, &l->stack[l->n_stack]);
 		if (err)
@@ -635,7 +615,7 @@ static int heap_sample(struct leg *l, const char *s, size_t n)
 	uint32_t key;
 	if ((err = gs_profile_intern_cstr(l->p, "bytes", &key)))
 		return leg_nomem(l, err);
-	if (leg_grow(&l->labels, &l->cap_labels, 1, sizeof(*l->labels)))
+	if (gs_grow_array(&l->labels, &l->cap_labels, 1, sizeof(*l->labels)))
 		return leg_nomem(l, -ENOMEM);
 	l->labels[0] = (struct gs_label){key, 0, blocksize, 0};
 	l->n_labels = 1;
