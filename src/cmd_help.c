@@ -20,7 +20,16 @@ const char cmd_help_usage[] =
 
 int cmd_help(int argc, char **argv, struct gs_ctx *ctx)
 {
-	if (argc >= 2 && argv[1][0] != '-') {
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+			  !strcmp(argv[1], "-help"))) {
+		print_usage(gs_cli_find("help"));
+		return 0;
+	}
+	if (argc > 2)
+		return usage_error("too many arguments");
+	if (argc == 2 && argv[1][0] == '-')
+		return usage_error("unknown flag '%s'", argv[1]);
+	if (argc == 2) {
 		const struct gs_cli_cmd *cmd = gs_cli_find(argv[1]);
 		if (!cmd)
 			return usage_error("'%s' is not a goscope command", argv[1]);

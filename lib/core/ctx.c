@@ -15,6 +15,7 @@ void gs_ctx_init(struct gs_ctx *ctx)
 		.labels = GS_LIMIT_LABELS,
 		.values = GS_LIMIT_VALUES,
 		.output_bytes = GS_LIMIT_OUTPUT_BYTES,
+		.message_bytes = GS_LIMIT_MESSAGE_BYTES,
 	};
 }
 

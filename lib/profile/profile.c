@@ -7,10 +7,10 @@
 static int reserve(void **arr, size_t need, size_t *cap, size_t item, uint64_t limit)
 {
 	size_t alloc, bytes;
-	if (need <= *cap)
-		return 0;
 	if ((limit && need > limit) || need >= UINT32_MAX - 1)
 		return -E2BIG;
+	if (need <= *cap)
+		return 0;
 	alloc = *cap ? *cap : 16;
 	while (alloc < need)
 		alloc *= 2;
@@ -244,7 +244,10 @@ int gs_profile_intern_labels(struct gs_profile *p, const struct gs_label *labels
 		sorted[j] = labels[i];
 	}
 	struct labelset_key key = {p, sorted, n};
-	uint64_t h = gs_hash_bytes(sorted, n * sizeof(*sorted), 0x1ab);
+	uint64_t h = 0x1ab;
+	for (size_t i = 0; i < n; i++) /* field by field: the struct has padding */
+		h = gs_hash_u64(h ^ sorted[i].key ^ (uint64_t)sorted[i].str << 32) ^
+		    gs_hash_u64((uint64_t)sorted[i].num + sorted[i].num_unit);
 	if (gs_idxmap_find(&p->labelset_map, h, labelset_eq, &key, idx) == 0)
 		goto out;
 	err = RESERVE(p, labelsets, 1, p->limits.samples);
@@ -298,11 +301,11 @@ int gs_profile_add_sample(struct gs_profile *p, uint32_t stack, uint32_t labels,
 
 int gs_profile_add_comment(struct gs_profile *p, uint32_t str)
 {
+	if (p->n_comments >= p->limits.strings)
+		return -E2BIG;
 	uint32_t *c = realloc(p->comments, (p->n_comments + 1) * sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (p->n_comments >= p->limits.strings)
-		return -E2BIG;
 	p->comments = c;
 	c[p->n_comments++] = str;
 	return 0;
