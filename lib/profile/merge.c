@@ -424,8 +424,11 @@ static int map_location(struct merger *m, uint32_t loc, uint32_t *out)
 	struct loc_key k = {m->dst, nl.address, nl.mapping, nl.is_folded, lines, sl->line_count};
 	if (nl.mapping != GS_NONE)
 		k.addr -= m->dst->mappings[nl.mapping].memory_start;
-	uint64_t h = gs_hash_bytes(lines, sl->line_count * sizeof(*lines),
-				   k.addr * 31 + nl.mapping * 7 + nl.is_folded);
+	/* field by field: struct gs_line has padding */
+	uint64_t h = gs_hash_u64(k.addr * 31 + nl.mapping * 7 + nl.is_folded);
+	for (uint32_t i = 0; i < sl->line_count; i++)
+		h = gs_hash_u64(h ^ lines[i].function) ^
+		    gs_hash_u64((uint64_t)lines[i].line * 0x9e3779b97f4a7c15ULL + (uint64_t)lines[i].column);
 	uint32_t idx;
 	if (gs_idxmap_find(&m->loc_index, h, loc_eq, &k, &idx)) {
 		nl.id = m->dst->n_locations + 1;
