@@ -179,7 +179,8 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 	const struct gs_strlist *bases = c->diff_bases.len ? &c->diff_bases : &c->bases;
 	struct gs_profile **srcs = calloc(c->sources.len + 1, sizeof(*srcs));
 	struct gs_profile **base = calloc(bases->len + 1, sizeof(*base));
-	struct gs_combine_opts co = {c->diff_bases.len > 0, c->normalize, c->opts.all_frames};
+	struct gs_combine_opts co = {c->diff_bases.len > 0, c->normalize, c->opts.all_frames,
+				     c->symbolize};
 	int rc;
 	if (!srcs || !base) {
 		free(srcs);

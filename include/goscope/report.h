@@ -165,11 +165,16 @@ struct gs_combine_opts {
 	bool diff_base; /* bases mark their samples pprof::base=true instead of cancelling */
 	bool normalize; /* scale the source to the base's per-type totals first */
 	bool all_frames; /* keep frames that drop_frames would remove */
+	const char *symbolize; /* pprof's -symbolize value: only "none"/"no", "force" and
+				* "demangle=..." matter (Go profiles come symbolized) */
 };
 
 /* The whole of pprof's source handling after fetching: merges the sources and the bases
  * (each with gs_profile_merge), then, if there are bases, optionally normalises, marks the
- * bases (-diff_base), negates them and merges them into the source; finally applies the
+ * bases (-diff_base), negates them and merges them into the source; then pprof's name
+ * simplification of its symbolizer (parameter lists and template arguments dropped from
+ * names that look like demangled C++, which includes Go generic instantiations such as
+ * "f[go.shape.func(int) bool]"; mangled C++/Rust names are not demangled); finally the
  * profile's drop_frames/keep_frames (unless all_frames). Takes ownership of every input
  * profile; *out is the one result. n_bases may be 0. */
 int gs_profile_combine(struct gs_profile **srcs, size_t n_srcs, struct gs_profile **bases,

@@ -5,6 +5,7 @@
  * (RemoveUninteresting) runs last. Everything is keyed on interned indexes, so memory follows
  * the number of distinct things. */
 #include <math.h>
+#include <strings.h>
 
 #include "pipeline.h"
 
@@ -825,6 +826,102 @@ out:
 	return err;
 }
 
+/* pprof's symbolizer removeMatching: drops balanced open..close groups from b; b is left as
+ * it was when they do not balance. */
+static int remove_matching(struct gs_buf *b, char open, char close)
+{
+	char *orig = strndup(b->data, b->len);
+	size_t orig_len = b->len, first = 0, cur = 0;
+	int nesting = 0;
+	if (!orig)
+		return -ENOMEM;
+	while (cur < b->len) {
+		char c = b->data[cur];
+		if (c == open && ++nesting == 1) {
+			first = cur;
+		} else if (c == close) {
+			if (--nesting < 0) {
+				memcpy(b->data, orig, orig_len + 1);
+				b->len = orig_len;
+				break;
+			}
+			if (nesting == 0) {
+				memmove(b->data + first, b->data + cur + 1, b->len - cur);
+				b->len -= cur + 1 - first;
+				cur = first;
+				continue;
+			}
+		}
+		cur++;
+	}
+	free(orig);
+	return 0;
+}
+
+/* pprof's looksLikeDemangledCPlusPlus. */
+static bool looks_like_cplusplus(const char *s)
+{
+	if (strstr(s, ".<") || strstr(s, "])."))
+		return false;
+	return strpbrk(s, "<>[]") || strstr(s, "::");
+}
+
+enum demangle_mode { DEMANGLE_DEFAULT, DEMANGLE_TEMPLATES, DEMANGLE_FULL, DEMANGLE_NONE };
+
+/* The name part of pprof's Symbolize for already symbolized profiles (Demangle). */
+static int simplify_names(struct gs_profile *p, const char *modes)
+{
+	enum demangle_mode mode = DEMANGLE_DEFAULT;
+	static const char *const names[] = {"default", "templates", "full", "none"};
+	bool force = false;
+	for (const char *s = modes ? modes : ""; *s;) {
+		const char *colon = strchr(s, ':');
+		size_t n = colon ? (size_t)(colon - s) : strlen(s);
+		if ((n == 4 && !strncasecmp(s, "none", 4)) || (n == 2 && !strncasecmp(s, "no", 2)))
+			return 0;
+		if (n == 5 && !strncasecmp(s, "force", 5))
+			force = true;
+		for (int m = 1; m < 4; m++)
+			if (n == 9 + strlen(names[m]) && !strncasecmp(s, "demangle=", 9) &&
+			    !strncasecmp(s + 9, names[m], n - 9)) {
+				mode = (enum demangle_mode)m;
+				force = true;
+			}
+		s = colon ? colon + 1 : s + n;
+	}
+	struct gs_buf b = GS_BUF_INIT;
+	int err = 0;
+	for (size_t i = 0; force && i < p->n_functions; i++) {
+		struct gs_function *f = &p->functions[i];
+		if (*gs_profile_str(p, f->name) && *gs_profile_str(p, f->system_name))
+			f->name = f->system_name;
+	}
+	if (mode == DEMANGLE_NONE)
+		return 0;
+	for (size_t i = 0; i < p->n_functions && !err; i++) {
+		struct gs_function *f = &p->functions[i];
+		const char *name = gs_profile_str(p, f->name), *sys = gs_profile_str(p, f->system_name);
+		if (*name && strcmp(sys, name))
+			continue; /* already demangled */
+		if (!*sys) {
+			f->name = f->system_name;
+			continue;
+		}
+		gs_buf_reset(&b);
+		if ((err = gs_buf_addstr(&b, sys)))
+			break;
+		if (mode != DEMANGLE_FULL && looks_like_cplusplus(b.data)) {
+			err = remove_matching(&b, '(', ')');
+			if (!err && mode == DEMANGLE_DEFAULT)
+				err = remove_matching(&b, '<', '>');
+		}
+		if (!err)
+			err = gs_profile_intern(p, b.data, b.len, &f->name);
+	}
+	gs_buf_release(&b);
+	return err;
+}
+
 int gs_profile_combine(struct gs_profile **srcs, size_t n_srcs, struct gs_profile **bases,
 		       size_t n_bases, const struct gs_combine_opts *o, struct gs_ctx *ctx,
 		       struct gs_profile **out)
@@ -861,6 +958,8 @@ int gs_profile_combine(struct gs_profile **srcs, size_t n_srcs, struct gs_profil
 		if ((err = gs_profile_merge(both, 2, ctx, &p)))
 			goto fail;
 	}
+	if ((err = simplify_names(p, o->symbolize)))
+		goto fail;
 	if (!o->all_frames && (err = gs_profile_remove_uninteresting(p, ctx)))
 		goto fail;
 	*out = p;
