@@ -255,6 +255,49 @@ pp_quote() {
 	echo "${out# }"
 }
 
+# pp_canon_edges FILE: rewrites a tree or peek report so that each run of consecutive edge
+# lines whose weights have the same magnitude but mixed signs is sorted. pprof orders edges
+# with a comparator that calls such edges neither less nor greater (it compares the signed
+# weights for equality and their absolute values for order) over a Go map's iteration order,
+# so their order changes from run to run of pprof itself; every other line stays in place.
+pp_canon_edges() {
+	awk '
+function flush(   i, j, t) {
+	if (n > 1 && mixed) {
+		for (i = 2; i <= n; i++) {
+			t = run[i]
+			for (j = i - 1; j >= 1 && run[j] > t; j--)
+				run[j + 1] = run[j]
+			run[j + 1] = t
+		}
+	}
+	for (i = 1; i <= n; i++)
+		print run[i]
+	n = 0
+	mixed = 0
+}
+/^ +[^ ]+ +[^ ]+% \|   / {
+	mag = $1
+	neg = sub(/^-/, "", mag)
+	if (n > 0 && mag == runmag) {
+		if (neg != runneg)
+			mixed = 1
+	} else {
+		flush()
+		runmag = mag
+		runneg = neg
+	}
+	run[++n] = $0
+	next
+}
+{
+	flush()
+	print
+}
+END { flush() }
+' "$1" >"$1.canon" && mv "$1.canon" "$1"
+}
+
 # pp_case REPORT ARGS...: one parity case. REPORT is top, tree, traces or peek=REGEX; ARGS
 # are pprof flags and sources, passed unchanged to both tools:
 #   go tool pprof -REPORT ARGS        vs   goscope REPORT ARGS
@@ -298,6 +341,12 @@ pp_case() {
 		echo "  goscope exited $grc: $(head -c 300 "$act.err")"
 		return
 	fi
+	case $report in
+	tree | peek=*)
+		pp_canon_edges "$exp"
+		pp_canon_edges "$act"
+		;;
+	esac
 	if check_same "$label" "$exp" "$act"; then
 		rm -f "$exp" "$exp.rc" "$exp.err" "$act" "$act.err"
 	fi
