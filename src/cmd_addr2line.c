@@ -117,6 +117,22 @@ struct lines {
 	size_t carry_len, carry_cap;
 };
 
+static bool carry_add(struct lines *in, const char *p, size_t k)
+{
+	if (in->carry_len + k + 1 > in->carry_cap) {
+		size_t cap = (in->carry_len + k + 1) * 2;
+		char *c = realloc(in->carry, cap);
+		if (!c)
+			return false;
+		in->carry = c;
+		in->carry_cap = cap;
+	}
+	memcpy(in->carry + in->carry_len, p, k);
+	in->carry_len += k;
+	in->carry[in->carry_len] = 0;
+	return true;
+}
+
 /* The next line without its newline (NUL-terminated in place), or NULL at the end. */
 static char *next_line(struct lines *in, size_t *n)
 {
@@ -131,17 +147,9 @@ static char *next_line(struct lines *in, size_t *n)
 				*n = k;
 				return p;
 			}
-			if (in->carry_len + k + 1 > in->carry_cap) {
-				size_t cap = (in->carry_len + k + 1) * 2;
-				char *c = realloc(in->carry, cap);
-				if (!c)
-					return NULL;
-				in->carry = c;
-				in->carry_cap = cap;
-			}
-			memcpy(in->carry + in->carry_len, p, k);
-			*n = in->carry_len + k;
-			in->carry[*n] = 0;
+			if (!carry_add(in, p, k))
+				return NULL;
+			*n = in->carry_len;
 			in->carry_len = 0;
 			return in->carry;
 		}
@@ -149,18 +157,8 @@ static char *next_line(struct lines *in, size_t *n)
 			return NULL;
 		/* keep the partial line, read more */
 		size_t rest = in->len - in->start;
-		if (rest) {
-			if (in->carry_len + rest + 1 > in->carry_cap) {
-				size_t cap = (in->carry_len + rest + 1) * 2;
-				char *c = realloc(in->carry, cap);
-				if (!c)
-					return NULL;
-				in->carry = c;
-				in->carry_cap = cap;
-			}
-			memcpy(in->carry + in->carry_len, p, rest);
-			in->carry_len += rest;
-		}
+		if (rest && !carry_add(in, p, rest))
+			return NULL;
 		size_t got = fread(in->buf, 1, sizeof(in->buf) - 1, stdin);
 		in->start = 0;
 		in->len = got;
