@@ -113,6 +113,8 @@ struct pc_slot {
 
 struct func_slot {
 	bool used;
+	bool direct; /* tables too odd for runs: decode on the spot */
+	const struct gs_pclntab *t;
 	struct gs_func f;
 	const uint8_t *tree;
 	size_t tree_len;
@@ -155,8 +157,12 @@ static void build_buckets(struct gs_symbolizer *s)
 	if (s->text_hi <= s->text_lo)
 		return;
 	uint64_t size = s->text_hi - s->text_lo;
+	/* at least 4 KiB per bucket, and not many more buckets than functions */
+	uint64_t limit = 4 * (uint64_t)t->nfunc + 64;
+	if (limit > BUCKETS_MAX)
+		limit = BUCKETS_MAX;
 	s->shift = 12;
-	while ((size >> s->shift) + 1 > BUCKETS_MAX)
+	while ((size >> s->shift) + 1 > limit)
 		s->shift++;
 	s->nbuckets = (size_t)(size >> s->shift) + 1;
 	s->buckets = malloc((s->nbuckets + 1) * sizeof(*s->buckets));
@@ -244,6 +250,10 @@ void gs_symbolizer_free(struct gs_symbolizer *s)
 static int32_t value_runs(const void *arg, int which, uint64_t pc)
 {
 	const struct func_slot *fs = arg;
+	if (fs->direct) {
+		struct direct d = {fs->t, &fs->f};
+		return value_direct(&d, which, pc);
+	}
 	const struct gs_pcrun *r = fs->runs[which], *b = r;
 	uint32_t len = fs->nruns[which];
 	if (len == 0)
@@ -276,9 +286,10 @@ static int func_tables(struct gs_symbolizer *s, uint64_t pc, struct func_slot **
 	if (fs->used && fs->f.index == index)
 		return 0;
 	fs->used = false;
-	int err = gs_pclntab_func_at(s->t, index, &f);
-	if (err)
-		return err == -ERANGE ? -ENOENT : err;
+	fs->direct = false;
+	fs->t = s->t;
+	if (gs_pclntab_func_at(s->t, index, &f))
+		return -ENOENT; /* as gs_pclntab_find_func says of a malformed record */
 	fs->f = f;
 	if (gs_pclntab_funcdata(s->t, &f, GS_FUNCDATA_INLTREE, &fs->tree, &fs->tree_len))
 		fs->tree = NULL;
@@ -291,8 +302,10 @@ static int func_tables(struct gs_symbolizer *s, uint64_t pc, struct func_slot **
 		fs->nruns[k] = 0;
 		if (k == VAL_INL && inl == 0)
 			continue;
-		err = gs_pclntab_runs(s->t, &f, tables[k], &fs->runs[k], &fs->nruns[k], &fs->cap[k]);
-		if (err)
+		int err = gs_pclntab_runs(s->t, &f, tables[k], &fs->runs[k], &fs->nruns[k], &fs->cap[k]);
+		if (err == -E2BIG || err == -ERANGE)
+			fs->direct = true;
+		else if (err)
 			return err;
 	}
 	fs->used = true;

@@ -68,7 +68,9 @@ struct gs_pcrun {
 /* Runs of one table longer than this are taken as hostile. */
 #define GS_PCLN_MAX_RUNS (1u << 22)
 /* Decodes the table at table_off of f into *runs (grown with realloc; *cap its size).
- * 0, -E2BIG or -ENOMEM. A malformed table ends the runs where it breaks. */
+ * 0, -ENOMEM, or -E2BIG / -ERANGE when the table is too long or reaches 4 GiB past the
+ * function (hostile: callers then decode on the spot). A malformed table ends the runs
+ * where it breaks, as gs_pclntab_pcvalue stops there. */
 int gs_pclntab_runs(const struct gs_pclntab *t, const struct gs_func *f, uint32_t table_off,
 		    struct gs_pcrun **runs, uint32_t *n, uint32_t *cap);
 

@@ -428,7 +428,7 @@ int gs_pclntab_runs(const struct gs_pclntab *t, const struct gs_func *f, uint32_
 		pc += (uint64_t)(uint32_t)(pcdelta * t->quantum);
 		val += uv;
 		if (pc - entry > UINT32_MAX)
-			return 0;
+			return -ERANGE;
 		if (*n == *cap) {
 			uint32_t ncap = *cap ? *cap * 2 : 16;
 			if (ncap > GS_PCLN_MAX_RUNS)
