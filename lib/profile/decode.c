@@ -128,28 +128,6 @@ struct dec {
 	size_t counts[16];  /* fields seen per number */
 };
 
-/* Grows *arr (of *cap items of size item) to hold need items. */
-static int grow(void *arr, size_t *cap, size_t need, size_t item)
-{
-	void **a = arr;
-	size_t n, bytes;
-	if (need <= *cap)
-		return 0;
-	n = *cap ? *cap : 16;
-	while (n < need) {
-		if (gs_mul_overflows(n, 2, &n))
-			return -ENOMEM;
-	}
-	if (gs_mul_overflows(n, item, &bytes))
-		return -ENOMEM;
-	void *q = realloc(*a, bytes);
-	if (!q)
-		return -ENOMEM;
-	*a = q;
-	*cap = n;
-	return 0;
-}
-
 /* The error of the field being decoded: "sample 12 at byte 3456: what". */
 static int dec_err(struct dec *d, int err, const char *fmt, ...) GS_PRINTF(3, 4);
 static int dec_err(struct dec *d, int err, const char *fmt, ...)
@@ -210,7 +188,7 @@ static int read_repeated(struct dec *d, const struct gs_pb_field *f, uint64_t **
 		if (*n + 1 > limit)
 			return dec_err(d, -E2BIG, "more than %llu %s entries", (unsigned long long)limit,
 				       field);
-		if (*n + 1 > *cap && grow(arr, cap, *n + 1, sizeof(**arr)))
+		if (*n + 1 > *cap && gs_grow_array(arr, cap, *n + 1, sizeof(**arr)))
 			return dec_nomem(d, -ENOMEM);
 		(*arr)[(*n)++] = f->u64;
 		return 0;
@@ -222,7 +200,7 @@ static int read_repeated(struct dec *d, const struct gs_pb_field *f, uint64_t **
 	if (*n + count > limit)
 		return dec_err(d, -E2BIG, "more than %llu %s entries", (unsigned long long)limit,
 			       field);
-	if (*n + count > *cap && grow(arr, cap, *n + count, sizeof(**arr)))
+	if (*n + count > *cap && gs_grow_array(arr, cap, *n + count, sizeof(**arr)))
 		return dec_nomem(d, -ENOMEM);
 	uint64_t *out = *arr + *n;
 	while (!gs_rd_eof(&sub)) {
@@ -266,8 +244,8 @@ static int intern_raw_stack(struct dec *d, const uint64_t *ids, size_t n, uint32
 	if (d->n_rs >= d->p->limits.samples)
 		return dec_err(d, -E2BIG, "too many distinct stacks (cap %llu, limits.samples)",
 			       (unsigned long long)d->p->limits.samples);
-	if (grow(&d->rs, &d->cap_rs, d->n_rs + 1, sizeof(*d->rs)) ||
-	    grow(&d->rs_ids, &d->cap_rs_ids, d->n_rs_ids + n, sizeof(*d->rs_ids)))
+	if (gs_grow_array(&d->rs, &d->cap_rs, d->n_rs + 1, sizeof(*d->rs)) ||
+	    gs_grow_array(&d->rs_ids, &d->cap_rs_ids, d->n_rs_ids + n, sizeof(*d->rs_ids)))
 		return dec_nomem(d, -ENOMEM);
 	if (n)
 		memcpy(d->rs_ids + d->n_rs_ids, ids, n * sizeof(uint64_t));
@@ -305,8 +283,8 @@ static int intern_raw_labels(struct dec *d, const struct raw_label *labels, size
 	if (d->n_rls >= d->p->limits.samples)
 		return dec_err(d, -E2BIG, "too many distinct label sets (cap %llu, limits.samples)",
 			       (unsigned long long)d->p->limits.samples);
-	if (grow(&d->rls, &d->cap_rls, d->n_rls + 1, sizeof(*d->rls)) ||
-	    grow(&d->rl, &d->cap_rl, d->n_rl + n, sizeof(*d->rl)))
+	if (gs_grow_array(&d->rls, &d->cap_rls, d->n_rls + 1, sizeof(*d->rls)) ||
+	    gs_grow_array(&d->rl, &d->cap_rl, d->n_rl + n, sizeof(*d->rl)))
 		return dec_nomem(d, -ENOMEM);
 	if (n)
 		memcpy(d->rl + d->n_rl, labels, n * sizeof(*labels));
@@ -394,7 +372,7 @@ static int dec_sample(struct dec *d, struct gs_rd *rd)
 				return dec_err(d, -E2BIG, "more than %llu labels (limits.labels)",
 					       (unsigned long long)d->p->limits.labels);
 			if (n_labels + 1 > d->cap_labels &&
-			    grow(&d->labels, &d->cap_labels, n_labels + 1, sizeof(*d->labels)))
+			    gs_grow_array(&d->labels, &d->cap_labels, n_labels + 1, sizeof(*d->labels)))
 				return dec_nomem(d, -ENOMEM);
 			err = dec_label(d, &f.sub, &d->labels[n_labels]);
 			if (err)
@@ -419,7 +397,7 @@ static int dec_sample(struct dec *d, struct gs_rd *rd)
 		err = intern_raw_labels(d, d->labels, n_labels, &labels);
 	if (err)
 		return err;
-	if (d->n_smp + 1 > d->cap_smp && grow(&d->smp, &d->cap_smp, d->n_smp + 1, sizeof(*d->smp)))
+	if (d->n_smp + 1 > d->cap_smp && gs_grow_array(&d->smp, &d->cap_smp, d->n_smp + 1, sizeof(*d->smp)))
 		return dec_nomem(d, -ENOMEM);
 	d->smp[d->n_smp++] = (struct gs_sample){stack, labels};
 	return 0;
@@ -484,8 +462,8 @@ static int dec_location(struct dec *d, struct gs_rd *rd)
 					       (unsigned long long)d->p->limits.stack_depth);
 			if (n_lines + 1 > d->cap_lines) {
 				size_t cap = d->cap_lines;
-				if (grow(&d->lines, &cap, n_lines + 1, sizeof(*d->lines)) ||
-				    grow(&d->line_fids, &d->cap_lines, n_lines + 1, sizeof(uint64_t)))
+				if (gs_grow_array(&d->lines, &cap, n_lines + 1, sizeof(*d->lines)) ||
+				    gs_grow_array(&d->line_fids, &d->cap_lines, n_lines + 1, sizeof(uint64_t)))
 					return dec_nomem(d, -ENOMEM);
 				/* both arrays share the capacity of the smaller */
 				if (cap < d->cap_lines)
@@ -504,9 +482,9 @@ static int dec_location(struct dec *d, struct gs_rd *rd)
 	err = gs_profile_add_location(d->p, &loc, d->lines, n_lines, &idx);
 	if (err)
 		return dec_cap(d, err, "locations", d->p->limits.locations, "locations");
-	if (grow(&d->loc_mapping_ids, &d->cap_loc_mapping_ids, d->p->n_locations,
+	if (gs_grow_array(&d->loc_mapping_ids, &d->cap_loc_mapping_ids, d->p->n_locations,
 		 sizeof(uint64_t)) ||
-	    grow(&d->line_function_ids, &d->cap_line_function_ids, d->p->n_lines, sizeof(uint64_t)))
+	    gs_grow_array(&d->line_function_ids, &d->cap_line_function_ids, d->p->n_lines, sizeof(uint64_t)))
 		return dec_nomem(d, -ENOMEM);
 	d->loc_mapping_ids[idx] = mapping_id;
 	if (n_lines)
@@ -602,7 +580,7 @@ static int dec_string(struct dec *d, const struct gs_rd *rd)
 	int err = gs_profile_intern(d->p, (const char *)rd->p, rd->len, &idx);
 	if (err)
 		return dec_nomem(d, err);
-	if (d->n_str + 1 > d->cap_str && grow(&d->str_map, &d->cap_str, d->n_str + 1, sizeof(uint32_t)))
+	if (d->n_str + 1 > d->cap_str && gs_grow_array(&d->str_map, &d->cap_str, d->n_str + 1, sizeof(uint32_t)))
 		return dec_nomem(d, -ENOMEM);
 	d->str_map[d->n_str++] = idx;
 	return 0;
@@ -631,7 +609,7 @@ static int dec_field(struct dec *d, struct gs_pb_field *f)
 		if (d->n_stypes >= d->p->limits.values)
 			return dec_err(d, -E2BIG, "more than %llu sample types (limits.values)",
 				       (unsigned long long)d->p->limits.values);
-		if (grow(&d->stypes, &d->cap_stypes, d->n_stypes + 1, sizeof(*d->stypes)))
+		if (gs_grow_array(&d->stypes, &d->cap_stypes, d->n_stypes + 1, sizeof(*d->stypes)))
 			return dec_nomem(d, -ENOMEM);
 		d->stypes[d->n_stypes++] = vt;
 		return 0;
@@ -1138,6 +1116,19 @@ static int parse_window(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile 
 	int err = gs_win_fill(w, 4096, &avail);
 	if (err)
 		return err;
+	const uint8_t *b = gs_win_cur(w);
+	if (gs_legacy_detect(b, avail))
+		return gs_legacy_decode(w, ctx, out);
+	/* text is never profile.proto: the first field tag of a profile is not followed by 63
+	 * printable bytes */
+	size_t printable = 0;
+	while (printable < avail && printable < 64 &&
+	       ((b[printable] >= 0x20 && b[printable] < 0x7f) || b[printable] == '\n' ||
+		b[printable] == '\t' || b[printable] == '\r'))
+		printable++;
+	if (avail && printable == (avail < 64 ? avail : 64))
+		return gs_ctx_err(ctx, -EBADMSG, "unrecognized profile format (text that is not one "
+				  "of the legacy formats)");
 	return gs_proto_decode(w, ctx, out);
 }
 

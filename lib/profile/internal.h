@@ -64,6 +64,27 @@ static inline uint64_t gs_win_offset(const struct gs_win *w)
 	return w->base + w->start;
 }
 
+/* Grows the array at *(void **)arr, of *cap items of size item, to hold need items (capacity
+ * doubles). 0 or -ENOMEM; on failure the array is unchanged. */
+static inline int gs_grow_array(void *arr, size_t *cap, size_t need, size_t item)
+{
+	void **a = arr;
+	size_t n = *cap ? *cap : 16, bytes;
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		if (gs_mul_overflows(n, 2, &n))
+			return -ENOMEM;
+	if (gs_mul_overflows(n, item, &bytes))
+		return -ENOMEM;
+	void *q = realloc(*a, bytes);
+	if (!q)
+		return -ENOMEM;
+	*a = q;
+	*cap = n;
+	return 0;
+}
+
 /* ---- protobuf wire format (proto.c) ---- */
 enum {
 	GS_WIRE_VARINT = 0,
@@ -112,5 +133,11 @@ static inline size_t gs_pb_varint_len(uint64_t v)
 
 /* Decodes profile.proto from the window into a new profile (decode.c). */
 int gs_proto_decode(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile **out);
+
+/* Is this the start of one of the legacy text formats (legacy.c)? p[0..n) is the beginning of
+ * the (decompressed) input. */
+bool gs_legacy_detect(const uint8_t *p, size_t n);
+/* Decodes a legacy text profile from the window (legacy.c). */
+int gs_legacy_decode(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile **out);
 
 #endif

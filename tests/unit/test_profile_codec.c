@@ -556,6 +556,166 @@ static void test_caps(void **state)
 	gs_buf_release(&b);
 }
 
+/* ---- legacy text formats ---- */
+
+static struct gs_profile *parse_text(const char *text)
+{
+	struct gs_ctx ctx;
+	struct gs_profile *p = NULL;
+	gs_ctx_init(&ctx);
+	int err = gs_profile_parse(text, strlen(text), &ctx, &p);
+	if (err)
+		fail_msg("parse failed: %d %s", err, gs_ctx_errmsg(&ctx));
+	return p;
+}
+
+static void expect_text_error(const char *text, const char *msg)
+{
+	struct gs_buf b = GS_BUF_INIT;
+	gs_buf_addstr(&b, text);
+	expect_error(&b, -EBADMSG, msg);
+	gs_buf_release(&b);
+}
+
+static const char *loc_function(const struct gs_profile *p, uint32_t loc, uint32_t line)
+{
+	const struct gs_location *l = &p->locations[loc];
+	if (line >= l->line_count)
+		return NULL;
+	return gs_profile_str(p, p->functions[p->lines[l->line_start + line].function].name);
+}
+
+static void test_legacy_goroutine(void **state)
+{
+	struct gs_profile *p = parse_text(
+		"goroutine profile: total 11\n"
+		"2 @ 0x1001 0x2002 0x3003\n"
+		"# labels: {\"a\":\"b\\\"c\\u00e9\", \"k\":\"v\"}\n"
+		"#\t0x1000\tmain.inner+0x10\t\t/src/a.go:12\n"
+		"#\t0x1000\tmain.outer+0x10\t\t/src/a.go:30\n"
+		"#\t0x2001\tmain.g+0x1\t\t/src/b.go:7\n"
+		"\n"
+		"010 @ 0x2002\n"
+		"#\t0x2001\tmain.other+0x1\t/src/c.go:1\n"
+		"1 @ 0x3003\n"
+		"# labels: {unparsable}\n");
+	uint32_t n;
+	assert_int_equal(p->n_sample_types, 1);
+	assert_string_equal(gs_profile_str(p, p->sample_types[0].type), "goroutine");
+	assert_string_equal(gs_profile_str(p, p->period_type.unit), "count");
+	assert_int_equal(p->period, 1);
+	assert_int_equal(p->n_samples, 3);
+	assert_int_equal(gs_profile_values(p, 0)[0], 2);
+	assert_int_equal(gs_profile_values(p, 1)[0], 8); /* "010" is octal, as in pprof */
+	/* addresses are return addresses minus 1; ids by first appearance */
+	assert_int_equal(p->n_locations, 3);
+	assert_int_equal(p->locations[0].address, 0x1000);
+	assert_int_equal(p->locations[2].id, 3);
+	assert_int_equal(p->locations[2].address, 0x3002);
+	assert_int_equal(p->n_mappings, 1);
+	assert_int_equal(p->locations[0].mapping, 0);
+	assert_true(p->mappings[0].memory_limit == UINT64_MAX);
+	/* frame comment lines name the locations; two lines for one pc are inlined frames */
+	assert_int_equal(p->locations[0].line_count, 2);
+	assert_string_equal(loc_function(p, 0, 0), "main.inner");
+	assert_string_equal(loc_function(p, 0, 1), "main.outer");
+	assert_string_equal(loc_function(p, 1, 0), "main.g"); /* the first record wins */
+	assert_int_equal(p->lines[p->locations[1].line_start].line, 7);
+	assert_int_equal(p->locations[2].line_count, 0);
+	/* labels */
+	const struct gs_label *l = gs_profile_labelset(p, p->samples[0].labels, &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(gs_profile_str(p, l[0].key), "a");
+	assert_string_equal(gs_profile_str(p, l[0].str), "b\"c\xc3\xa9");
+	assert_int_equal(p->samples[2].labels, 0);
+	const uint32_t *st = gs_profile_stack(p, p->samples[0].stack, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(st[2], 2);
+	gs_profile_free(p);
+
+	p = parse_text("# comment\n\nthreadcreate profile: total 1\n1 @ 0x10\n");
+	assert_string_equal(gs_profile_str(p, p->sample_types[0].type), "threadcreate");
+	gs_profile_free(p);
+}
+
+static void test_legacy_heap(void **state)
+{
+	struct gs_profile *p = parse_text(
+		"heap profile: 1: 2048 [4: 8192] @ heap/1024\n"
+		"1: 2048 [4: 8192] @ 0x1001 0x2001\n"
+		"#\t0x1000\tmain.alloc+0x10\t/src/a.go:3\n"
+		"\n"
+		"0: 0 [2: 64] @ 0x2001\n"
+		"\n"
+		"# runtime.MemStats\n"
+		"# Alloc = 5\n");
+	uint32_t n;
+	assert_int_equal(p->period, 512); /* Go writes 2 * MemProfileRate */
+	assert_int_equal(p->n_sample_types, 4);
+	assert_string_equal(gs_profile_str(p, p->sample_types[3].type), "inuse_space");
+	assert_int_equal(p->n_samples, 2);
+	/* un-sampled by 1/(1-exp(-2048/512)) = 1.01865736...: alloc then inuse */
+	const int64_t *v = gs_profile_values(p, 0);
+	assert_int_equal(v[0], 4);
+	assert_int_equal(v[1], 8344);
+	assert_int_equal(v[2], 1);
+	assert_int_equal(v[3], 2086);
+	v = gs_profile_values(p, 1);
+	assert_int_equal(v[0], 33); /* avg 32: scale 1/(1-exp(-1/16)) = 16.5104... */
+	assert_int_equal(v[1], 1056);
+	assert_int_equal(v[2], 0);
+	assert_int_equal(v[3], 0);
+	const struct gs_label *l = gs_profile_labelset(p, p->samples[0].labels, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(gs_profile_str(p, l->key), "bytes");
+	assert_int_equal(l->num, 2048);
+	l = gs_profile_labelset(p, p->samples[1].labels, &n);
+	assert_int_equal(l->num, 32);
+	assert_string_equal(loc_function(p, 0, 0), "main.alloc");
+	gs_profile_free(p);
+
+	/* equal alloc and inuse totals: two values, objects and space */
+	p = parse_text("heap profile: 1: 2 [1: 2] @ heapprofile\n1: 2 [1: 2] @ 0x1\n");
+	assert_int_equal(p->n_sample_types, 2);
+	assert_string_equal(gs_profile_str(p, p->sample_types[0].type), "objects");
+	assert_int_equal(gs_profile_values(p, 0)[1], 2); /* heapprofile: not sampled */
+	gs_profile_free(p);
+}
+
+static void test_legacy_contention(void **state)
+{
+	struct gs_profile *p = parse_text("--- contention:\n"
+					  "cycles/second=2000000000\n"
+					  "4000 3 @ 0x11 0x21\n"
+					  "#\t0x10\tsync.(*Mutex).Lock+0x1\t/src/sync/mutex.go:46\n");
+	assert_int_equal(p->n_sample_types, 2);
+	assert_string_equal(gs_profile_str(p, p->sample_types[1].type), "delay");
+	assert_int_equal(gs_profile_values(p, 0)[0], 3);
+	assert_int_equal(gs_profile_values(p, 0)[1], 2000); /* cycles at 2 GHz, in ns */
+	assert_string_equal(loc_function(p, 0, 0), "sync.(*Mutex).Lock");
+	gs_profile_free(p);
+	p = parse_text("--- mutex:\ncycles/second=1000000000\nsampling period=5\n"
+		       "100 2 @ 0x11\n---\n");
+	assert_int_equal(p->period, 5);
+	assert_int_equal(gs_profile_values(p, 0)[0], 10);
+	assert_int_equal(gs_profile_values(p, 0)[1], 500);
+	gs_profile_free(p);
+}
+
+static void test_legacy_errors(void **state)
+{
+	expect_text_error("goroutine profile: total 1\n1 @ 0xzz\n", "line 2: malformed");
+	expect_text_error("goroutine profile: total 1\n1 0x10\n", "line 2: malformed sample");
+	expect_text_error("heap profile: 1: 2 [3: 4] @ heap/1024\n0: 5 [0: 0] @ 0x1\n",
+			  "line 2: inuse count was 0 but inuse bytes was 5");
+	expect_text_error("heap profile: 1: 2 [3: 4] @ heap/1024\nnonsense\n",
+			  "line 2: malformed heap sample");
+	expect_text_error("--- contention:\nformat=x\n1 1 @ 0x1\n",
+			  "line 2: unrecognized contention profile attribute 'format'");
+	expect_text_error("hello, this is not a profile at all\n", "unrecognized profile format");
+	expect_text_error("heap profile: 1: 2 [3: 4] @ heap_bogus/1\n", "unrecognized profile format");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +734,10 @@ int main(void)
 		cmocka_unit_test(test_gzip_bomb),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_legacy_goroutine),
+		cmocka_unit_test(test_legacy_heap),
+		cmocka_unit_test(test_legacy_contention),
+		cmocka_unit_test(test_legacy_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
