@@ -20,6 +20,11 @@ expect_exit 0 "$GOSCOPE" raw --json "http://$DEMO_ADDR/debug/pprof/goroutine"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["samples"], "no samples"' "$SCRATCH/out.$$" ||
 	fail_test "raw --json of a URL is not JSON with samples"
 
+# debug=1 text from the service, parsed from the bounded body
+expect_exit 0 "$GOSCOPE" raw "http://$DEMO_ADDR/debug/pprof/goroutine?debug=1"
+grep -q '^PeriodType: goroutine count' "$SCRATCH/out.$$" && grep -q main.janitor "$SCRATCH/out.$$" ||
+	fail_test "raw of a debug=1 goroutine URL: $(head -3 "$SCRATCH/out.$$")"
+
 # a timed CPU profile from a full URL
 t0=$(date +%s.%N)
 expect_exit 0 "$GOSCOPE" raw "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
