@@ -75,7 +75,8 @@ step "what the goroutines are doing: goscope top"
 
 step "flame graph"
 flame=$out/cpu.flame.html
-"$gs" flame -o "$flame" "$cpu" 2>/dev/null
+echo "\$ goscope flame -o $flame ${cpu##*/}"
+"$gs" flame -o "$flame" "$cpu" 2>"$out/flame.log" || { cat "$out/flame.log" >&2; die "goscope flame failed"; }
 [ -s "$flame" ] || die "no flame graph was written"
 echo "wrote $flame"
 echo "open it in a browser: click a frame to zoom, type in the search box to highlight"

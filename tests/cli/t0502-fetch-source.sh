@@ -32,6 +32,10 @@ t1=$(date +%s.%N)
 grep -q '^PeriodType: cpu nanoseconds' "$SCRATCH/out.$$" || fail_test "raw of a CPU URL: $(head -3 "$SCRATCH/out.$$")"
 python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1 else 1)" || fail_test "a 1s CPU profile URL took less than 1s"
 
+# a flame graph straight from the service
+expect_exit 0 "$GOSCOPE" flame -o cpu.flame.html "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
+grep -q 'main.fraudScore' cpu.flame.html || fail_test "flame graph of a CPU URL lacks main.fraudScore"
+
 # errors: the server's message, refused, cut short (through the stream decoder), not a profile
 expect_exit 2 "$GOSCOPE" raw "http://$DEMO_ADDR/debug/pprof/nosuch"
 [ "$(cat "$SCRATCH/err.$$")" = "goscope raw: cannot read 'http://$DEMO_ADDR/debug/pprof/nosuch': 404 Not Found: server said: Unknown profile" ] ||
