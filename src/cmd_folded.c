@@ -85,11 +85,7 @@ int cmd_folded(int argc, char **argv, struct gs_ctx *ctx)
 		goto out;
 
 	struct gs_folded_opts fo;
-	gs_folded_opts_init(&fo);
-	fo.sample_index = cli.si;
-	fo.granularity = (enum gs_granularity)cli.granularity;
-	fo.noinlines = cli.noinlines;
-	fo.show_columns = cli.show_columns;
+	flame_cli_folded_opts(&cli, &fo);
 
 	rc = gs_output_open(&o, output);
 	if (rc)

@@ -108,6 +108,15 @@ void flame_cli_tree_opts(const struct flame_cli *c, struct gs_flame_opts *o)
 	o->show_columns = c->show_columns;
 }
 
+void flame_cli_folded_opts(const struct flame_cli *c, struct gs_folded_opts *o)
+{
+	gs_folded_opts_init(o);
+	o->sample_index = c->si;
+	o->granularity = (enum gs_granularity)c->granularity;
+	o->noinlines = c->noinlines;
+	o->show_columns = c->show_columns;
+}
+
 static bool strip_suffix(char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

@@ -42,6 +42,9 @@ int flame_cli_load(struct flame_cli *c, struct gs_ctx *ctx);
 /* Fills the call-tree options from the flags (granularity default left to the caller). */
 void flame_cli_tree_opts(const struct flame_cli *c, struct gs_flame_opts *o);
 
+/* Fills the folded-stacks options from the flags. */
+void flame_cli_folded_opts(const struct flame_cli *c, struct gs_folded_opts *o);
+
 /* "<base name of source without .pb.gz/.pprof/...><suffix>" in the current directory;
  * free() it. NULL on ENOMEM. */
 char *flame_cli_default_output(const char *source, const char *suffix);
