@@ -59,26 +59,40 @@ done
 [ -n "$addr" ] || die "the demo service did not report its address"
 echo "listening on http://$addr/debug/pprof/ (it generates its own load)"
 
+# show CMD ARGS...: prints the command as a user would type it (paths are relative to the
+# repository); goscope CMD ARGS...: shows it, then runs it.
+show() {
+	local a line='$ goscope'
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9_./:=,-]+$ ]]; then line+=" $a"; else line+=" '${a//\'/\'\\\'\'}'"; fi
+	done
+	printf '%s\n' "$line"
+}
+goscope() {
+	show "$@"
+	"$gs" "$@"
+}
+rel=${out#"$root"/}
+
 step "collecting a ${seconds}s CPU profile and a goroutine profile over HTTP"
-echo "\$ goscope fetch --seconds $seconds $addr"
-cpu=$("$gs" fetch --seconds "$seconds" -o "$out" "$addr")
+show fetch --seconds "$seconds" -o "$rel" "$addr"
+cpu=$("$gs" fetch --seconds "$seconds" -o "$rel" "$addr")
 echo "saved $cpu"
-echo "\$ goscope fetch --type goroutine $addr"
-goroutines=$("$gs" fetch --type goroutine -o "$out" "$addr")
+show fetch --type goroutine -o "$rel" "$addr"
+goroutines=$("$gs" fetch --type goroutine -o "$rel" "$addr")
 echo "saved $goroutines"
 
-step "where the CPU time went: goscope top"
-"$gs" top -nodecount=12 "$cpu"
+step "where the CPU time went"
+goscope top -nodecount=12 "$cpu"
 
-step "what the goroutines are doing: goscope top"
-"$gs" top -nodecount=8 "$goroutines"
+step "what the goroutines are doing (the service's own functions)"
+goscope top -show='^main\.' "$goroutines"
 
 step "flame graph"
-flame=$out/cpu.flame.html
-echo "\$ goscope flame -o $flame ${cpu##*/}"
-"$gs" flame -o "$flame" "$cpu" 2>"$out/flame.log" || { cat "$out/flame.log" >&2; die "goscope flame failed"; }
+flame=$rel/cpu.flame.html
+goscope flame -o "$flame" "$cpu" 2>"$out/flame.log" || { cat "$out/flame.log" >&2; die "goscope flame failed"; }
 [ -s "$flame" ] || die "no flame graph was written"
-echo "wrote $flame"
+echo "wrote $root/$flame"
 echo "open it in a browser: click a frame to zoom, type in the search box to highlight"
 
 stop

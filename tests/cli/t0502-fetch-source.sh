@@ -32,6 +32,29 @@ t1=$(date +%s.%N)
 grep -q '^PeriodType: cpu nanoseconds' "$SCRATCH/out.$$" || fail_test "raw of a CPU URL: $(head -3 "$SCRATCH/out.$$")"
 python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1 else 1)" || fail_test "a 1s CPU profile URL took less than 1s"
 
+# goscope top of host:port with -seconds: a CPU profile of that length, labels usable
+t0=$(date +%s.%N)
+expect_exit 0 "$GOSCOPE" top -seconds=1 -nodecount=5 "$DEMO_ADDR"
+t1=$(date +%s.%N)
+grep -q '^Type: cpu$' "$SCRATCH/out.$$" || fail_test "top of host:port is not a CPU profile: $(head -5 "$SCRATCH/out.$$")"
+grep -q '^Duration: 1' "$SCRATCH/out.$$" || fail_test "top -seconds=1 of host:port: $(head -5 "$SCRATCH/out.$$")"
+python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1 else 1)" || fail_test "top -seconds=1 took less than 1s"
+expect_exit 0 "$GOSCOPE" top -tagfocus=handler=checkout -focus=main "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
+grep -q 'main.fraudScore' "$SCRATCH/out.$$" || fail_test "top of the checkout handler lacks main.fraudScore: $(cat "$SCRATCH/out.$$")"
+if grep -q 'main.matchScore' "$SCRATCH/out.$$"; then fail_test "-tagfocus=handler=checkout kept the search handler"; fi
+expect_exit 0 "$GOSCOPE" top --json "$DEMO_ADDR/debug/pprof/goroutine"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$SCRATCH/out.$$" || fail_test "top --json of a URL is not JSON"
+grep -q 'main.queueWorker' "$SCRATCH/out.$$" || fail_test "top --json of the goroutine URL lacks main.queueWorker"
+expect_exit 2 "$GOSCOPE" top "http://$DEMO_ADDR/debug/pprof/nosuch"
+grep -q "404 Not Found: server said: Unknown profile" "$SCRATCH/err.$$" || fail_test "top of a 404 URL: $(cat "$SCRATCH/err.$$")"
+# -timeout of top bounds a stalled server
+start_bad_server stall
+t0=$(date +%s)
+expect_exit 2 "$GOSCOPE" top -timeout=1 "$BAD_ADDR"
+t1=$(date +%s)
+grep -q "no complete answer within 1s" "$SCRATCH/err.$$" || fail_test "top -timeout=1 of a stalled server: $(cat "$SCRATCH/err.$$")"
+[ $((t1 - t0)) -le 4 ] || fail_test "top -timeout=1 took $((t1 - t0))s"
+
 # a flame graph straight from the service
 expect_exit 0 "$GOSCOPE" flame -o cpu.flame.html "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
 grep -q 'main.fraudScore' cpu.flame.html || fail_test "flame graph of a CPU URL lacks main.fraudScore"
