@@ -1,8 +1,8 @@
 # Builds (once, cached in $FIXTURES) and runs a small Go program that writes real profiles
 # into a directory: cpu.pb.gz (CPU with pprof labels), heap.pb.gz, goroutine.pb.gz (with
 # labels), and the ?debug=1 texts goroutine.txt, threadcreate.txt, heap.txt, block.txt,
-# mutex.txt, plus allocs.pb.gz, block.pb.gz and mutex.pb.gz. Sourced by the t01xx tests after
-# common.sh: `profgen DIR`.
+# mutex.txt, plus allocs.pb.gz, block.pb.gz and mutex.pb.gz, and DIR/profgen, the binary that
+# wrote them. Sourced by the t01xx tests after common.sh: `profgen DIR`.
 : "${GO:?GO must point at the go tool}"
 : "${FIXTURES:?}"
 export HOME=${HOME:-$FIXTURES}
@@ -79,8 +79,10 @@ func main() {
 		wg.Add(1)
 		go pprof.Do(context.Background(), pprof.Labels("worker", w, "phase", "burn"), func(context.Context) {
 			defer wg.Done()
+			// a fixed amount of CPU work (about 0.3 s), so that a busy machine still
+			// yields labelled samples of both workers
 			end := time.Now().Add(400 * time.Millisecond)
-			for time.Now().Before(end) {
+			for i := 0; i < 1500 || time.Now().Before(end); i++ {
 				burn(200000)
 				mu.Lock()
 				allocate(50)
@@ -127,5 +129,7 @@ profgen() {
 	[ -x "$FIXTURES/profgen" ] && [ "$FIXTURES/profgen" -nt "$SRCDIR/tests/cli/profgen.sh" ] ||
 		profgen_build
 	mkdir -p "$1"
-	"$FIXTURES/profgen" "$1" || fail_test "profgen failed"
+	# a private copy: another test may rebuild the shared one while this one uses it
+	cp "$FIXTURES/profgen" "$1/profgen" || fail_test "cannot copy profgen"
+	"$1/profgen" "$1" || fail_test "profgen failed"
 }
