@@ -427,6 +427,45 @@ int gs_parse_bytes(const char *s, uint64_t *bytes);
 int gs_parse_i64(const char *s, int64_t *v);
 int gs_parse_f64(const char *s, double *v);
 
+/* ------------------------------------------------------------------------------------------
+ * JSON reader (lib/core/jsonread.c): a whole document parsed into values allocated from an
+ * arena. Strict RFC 8259; nesting depth (256), string length (limits.string_bytes) and the
+ * number of values are bounded; errors are -EBADMSG/-E2BIG with the byte offset in the
+ * context. Strings are NUL-terminated UTF-8 (escapes decoded).
+ */
+enum gs_jv_kind { GS_JV_NULL, GS_JV_BOOL, GS_JV_NUM, GS_JV_STR, GS_JV_ARR, GS_JV_OBJ };
+
+struct gs_jv {
+	enum gs_jv_kind kind;
+	bool is_int;     /* GS_JV_NUM: u.i holds the exact integer, else u.d */
+	uint32_t len;    /* string bytes, array items, object members */
+	const char *key; /* member name when this value is in an object, else NULL */
+	uint32_t key_len;
+	union {
+		bool b;
+		int64_t i;
+		double d;
+		const char *str;
+		struct gs_jv *items; /* array items or object members, in document order */
+	} u;
+};
+
+struct gs_jdoc {
+	struct gs_arena arena;
+	struct gs_jv root;
+};
+
+/* Parses data[0..len) into doc (release it with gs_jdoc_release, also after an error). */
+int gs_jdoc_parse(struct gs_jdoc *doc, const void *data, size_t len, struct gs_ctx *ctx);
+void gs_jdoc_release(struct gs_jdoc *doc);
+/* The member called key of an object (the first one), or NULL (also when obj is no object). */
+const struct gs_jv *gs_jv_get(const struct gs_jv *obj, const char *key);
+/* Number as an exact int64 (false for non-numbers and non-integral or out-of-range values). */
+bool gs_jv_i64(const struct gs_jv *v, int64_t *out);
+bool gs_jv_f64(const struct gs_jv *v, double *out);
+/* The string, or NULL if v is not a string. */
+const char *gs_jv_str(const struct gs_jv *v);
+
 #include "goscope/banned.h"
 
 #endif

@@ -5,6 +5,7 @@
  * stacks of raw location ids and raw label tuples are interned first and remapped at the end.
  * The legacy text formats are in legacy.c; format detection is here (gs_profile_parse). */
 #include "internal.h"
+#include "goscope/flame.h"
 
 /* Profile field numbers (profile.proto). */
 enum {
@@ -1209,6 +1210,12 @@ int gs_profile_parse(const void *data, size_t len, struct gs_ctx *ctx, struct gs
 	if (!err)
 		err = parse_window(&w, ctx, out);
 	gs_win_release(&w);
+	if (err && err != -ENOMEM && err != -ECANCELED) {
+		/* not profile.proto: folded stacks, speedscope or goscope JSON (goscope/flame.h) */
+		int alt = gs_profile_parse_interchange(data, len, ctx, out);
+		if (alt != -ENOTSUP)
+			return alt;
+	}
 	return err;
 }
 

@@ -1,0 +1,380 @@
+# Shared helpers for the CLI tests (tests/cli/t*.sh), sourced by each script.
+# It checks the environment ctest passes (GOSCOPE, SRCDIR, BUILDDIR, SCRATCH, GO, FIXTURES),
+# builds Go fixtures and generates profiles once per build directory (under a lock, so that
+# parallel ctest runs share the work), and compares outputs with a readable diff.
+# The parity helpers (pp_*) run `go tool pprof` and goscope with the same flags and compare
+# their stdout byte for byte; pprof's answers are cached per fixture generation.
+
+set -u
+set -o pipefail
+
+: "${GOSCOPE:?GOSCOPE must name the goscope binary}"
+: "${SRCDIR:?SRCDIR must name the source tree}"
+: "${SCRATCH:?SCRATCH must name a scratch directory}"
+: "${FIXTURES:?FIXTURES must name the fixture directory}"
+GO=${GO:-go}
+export TZ=UTC LC_ALL=C
+export PPROF_TMPDIR="$SCRATCH/pprof"
+export PPROF_BINARY_PATH="$SCRATCH/pprof-binaries"
+unset PPROF_TOOLS
+
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH" "$PPROF_TMPDIR" "$FIXTURES"
+
+# Failures are counted so that a script reports every broken case, then fails once at the end.
+gs_failures=0
+gs_cases=0
+
+# fatal MSG: the test cannot run at all (missing binary, broken fixture); fails the test.
+fatal() {
+	echo "FATAL: $*" >&2
+	exit 1
+}
+
+# skip MSG: only for what the kernel or the machine forbids (ptrace, perf_event_open).
+skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+require_goscope() {
+	[ -x "$GOSCOPE" ] || fatal "goscope binary '$GOSCOPE' is missing; build it first"
+}
+
+require_go() {
+	if ! command -v "$GO" >/dev/null 2>&1; then
+		fatal "Go toolchain '$GO' not found; the CLI tests need Go to build fixtures"
+	fi
+	PATH="$(dirname "$(command -v "$GO")"):$PATH"
+	export PATH
+}
+
+# with_lock NAME CMD...: runs CMD holding $FIXTURES/.NAME.lock, so that only one test of a
+# parallel ctest run builds a given fixture and the others wait for it.
+with_lock() {
+	local name=$1
+	shift
+	(
+		flock 9 || exit 1
+		"$@"
+	) 9>"$FIXTURES/.$name.lock"
+}
+
+# newest_mtime DIR: the newest modification time (seconds) of the files under DIR.
+newest_mtime() {
+	find "$1" -type f -printf '%T@\n' | sort -n | tail -1 | cut -d. -f1
+}
+
+gs_build_fixture_locked() {
+	local name=$1 src="$SRCDIR/tests/fixtures/go/$1" bin="$FIXTURES/bin/$1"
+	if [ -x "$bin" ] && [ "$(stat -c %Y "$bin")" -ge "$(newest_mtime "$src")" ]; then
+		return 0
+	fi
+	mkdir -p "$FIXTURES/bin"
+	(cd "$src" && GOFLAGS=-mod=mod CGO_ENABLED=0 "$GO" build -o "$bin.tmp" .) ||
+		return 1
+	mv "$bin.tmp" "$bin"
+}
+
+# fixture_build NAME: builds tests/fixtures/go/NAME into $FIXTURES/bin/NAME (once, rebuilt when
+# its sources change) and prints the binary's path.
+fixture_build() {
+	require_go
+	with_lock "build-$1" gs_build_fixture_locked "$1" >&2 || fatal "cannot build fixture '$1'"
+	echo "$FIXTURES/bin/$1"
+}
+
+# The standard-library packages whose benchmarks give the `go test` profiles, with the flags
+# that keep each run to a few seconds (some benchmarks ignore -benchtime: they are skipped).
+gs_gotest_packages() {
+	cat <<'EOF'
+strings -bench=Index|Fields|Split|Replace|Map|ToUpper|Trim|EqualFold|Builder|Count -benchtime=5ms
+sort -bench=. -skip=1e6 -benchtime=10ms
+compress/flate -bench=. -benchtime=10ms
+encoding/json -bench=. -skip=TypeFieldsCache|CodeUnmarshal|CodeDecoder -benchtime=10ms
+EOF
+}
+
+gs_gen_profiles_locked() {
+	local dir="$FIXTURES/profiles" bin=$1 stamp key
+	key="$(sha1sum "$bin" | cut -c1-40) $("$GO" version) $(gs_gotest_packages | sha1sum | cut -c1-40)"
+	stamp="$dir/.stamp"
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+		return 0
+	fi
+	rm -rf "$dir" "$FIXTURES/pprof-cache"
+	mkdir -p "$dir/gotest/work"
+	echo "generating profiles in $dir" >&2
+	"$bin" -out "$dir" 2>"$dir/profiles.log" || {
+		cat "$dir/profiles.log" >&2
+		return 1
+	}
+	local pkg flags name
+	while read -r pkg flags; do
+		name=${pkg##*/}
+		# shellcheck disable=SC2086 # flags are a word list on purpose
+		(cd "$dir/gotest/work" && "$GO" test -run=NONE $flags -o "$name.test" \
+			-cpuprofile="$dir/gotest/$name.cpu.pb.gz" \
+			-memprofile="$dir/gotest/$name.mem.pb.gz" \
+			-blockprofile="$dir/gotest/$name.block.pb.gz" \
+			-mutexprofile="$dir/gotest/$name.mutex.pb.gz" \
+			"$pkg") >"$dir/gotest/$name.log" 2>&1 || {
+			tail -20 "$dir/gotest/$name.log" >&2
+			return 1
+		}
+	done < <(gs_gotest_packages)
+	rm -rf "$dir/gotest/work"
+	echo "$key" >"$stamp"
+}
+
+# fixture_profiles: makes sure $FIXTURES/profiles holds the generated profiles (the labelled
+# workloads of tests/fixtures/go/profiles, and `go test` CPU, memory, block and mutex profiles of
+# standard-library benchmarks in gotest/) and prints the directory.
+fixture_profiles() {
+	local bin
+	bin=$(fixture_build profiles) || exit 1
+	with_lock profiles gs_gen_profiles_locked "$bin" || fatal "cannot generate the profiles"
+	echo "$FIXTURES/profiles"
+}
+
+# check_same LABEL EXPECTED_FILE ACTUAL_FILE: counts a case; on a difference prints the label
+# and a unified diff (expected first) and counts a failure.
+check_same() {
+	gs_cases=$((gs_cases + 1))
+	if cmp -s "$2" "$3"; then
+		return 0
+	fi
+	gs_failures=$((gs_failures + 1))
+	echo "FAIL: $1"
+	diff -u --label expected --label actual "$2" "$3" | head -n "${GS_DIFF_LINES:-40}"
+	return 1
+}
+
+# check LABEL CONDITION...: counts a case that passes when the command succeeds.
+check() {
+	local label=$1
+	shift
+	gs_cases=$((gs_cases + 1))
+	if "$@"; then
+		return 0
+	fi
+	gs_failures=$((gs_failures + 1))
+	echo "FAIL: $label"
+	return 1
+}
+
+# finish: prints the tally and exits 0 only if every case passed.
+finish() {
+	echo "$gs_cases cases, $gs_failures failed"
+	[ "$gs_failures" -eq 0 ] || exit 1
+	exit 0
+}
+
+# ---- parity with go tool pprof ----
+
+# pprof_bin: a copy of the pprof program `go tool pprof` runs (calling it directly saves the go
+# command's start-up on every case; the program and its output are the same). Since Go 1.24
+# the tool is built on first use into the build cache; `go tool -n` names it.
+gs_pprof_bin_locked() {
+	local bin="$FIXTURES/bin/pprof" path
+	[ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$("$GO" version)" ] && return 0
+	"$GO" tool pprof -h >/dev/null 2>&1
+	path=$("$GO" tool -n pprof) || return 1
+	[ -x "$path" ] || return 1
+	mkdir -p "$FIXTURES/bin"
+	cp "$path" "$bin.tmp" && mv "$bin.tmp" "$bin"
+	"$GO" version >"$bin.version"
+}
+
+pprof_bin() {
+	require_go
+	with_lock pprof gs_pprof_bin_locked || return 1
+	echo "$FIXTURES/bin/pprof"
+}
+
+# pp_init: sets PPROF and the cache of pprof answers; call once per script after
+# fixture_profiles.
+pp_init() {
+	require_goscope
+	require_go
+	PPROF=$(pprof_bin) || fatal "cannot find the pprof tool of '$GO'"
+	PP_CACHE="$FIXTURES/pprof-cache"
+	mkdir -p "$PP_CACHE"
+	PP_N=0
+}
+
+# pprof_run OUT RC_FILE ARGS...: runs pprof ARGS with stdout to OUT, caching by the arguments
+# (sources are fixture files that only change when regenerated, which empties the cache).
+pprof_run() {
+	local out=$1 rcfile=$2 key
+	shift 2
+	key=$(printf '%s\0' "$@" | sha1sum | cut -c1-40)
+	if [ -f "$PP_CACHE/$key.rc" ]; then
+		cp "$PP_CACHE/$key.out" "$out"
+		cp "$PP_CACHE/$key.rc" "$rcfile"
+		return 0
+	fi
+	local rc=0
+	"$PPROF" "$@" >"$out" 2>"$out.err" || rc=$?
+	echo "$rc" >"$rcfile"
+	# 126/127: pprof could not be run at all; that is no answer to keep.
+	[ "$rc" -lt 126 ] || fatal "cannot run $PPROF: $(cat "$out.err")"
+	cp "$out" "$PP_CACHE/$key.out.tmp$$" && mv "$PP_CACHE/$key.out.tmp$$" "$PP_CACHE/$key.out"
+	cp "$rcfile" "$PP_CACHE/$key.rc.tmp$$" && mv "$PP_CACHE/$key.rc.tmp$$" "$PP_CACHE/$key.rc"
+}
+
+# pp_quote ARGS...: the arguments as a shell command line a human can paste.
+pp_quote() {
+	local a out="" q="'"
+	for a in "$@"; do
+		if [[ $a =~ ^[-A-Za-z0-9_./=:,+@]+$ ]]; then
+			out+=" $a"
+		else
+			out+=" $q${a//$q/$q\\$q$q}$q"
+		fi
+	done
+	echo "${out# }"
+}
+
+# pp_case REPORT ARGS...: one parity case. REPORT is top, tree, traces or peek=REGEX; ARGS
+# are pprof flags and sources, passed unchanged to both tools:
+#   go tool pprof -REPORT ARGS        vs   goscope REPORT ARGS
+#   go tool pprof -peek=REGEX ARGS    vs   goscope peek REGEX ARGS
+# Stdout must be byte-identical; if pprof fails, goscope must fail too. pprof runs with its
+# default -symbolize, because that is what users run and it changes names (it simplifies
+# generic Go names); the profiles are symbolized already, so it looks up no binaries
+# (t1000 checks that), and PPROF_BINARY_PATH points into the scratch directory anyway.
+pp_case() {
+	local report=$1
+	shift
+	local -a pargs gargs
+	case $report in
+	peek=*)
+		pargs=("-peek=${report#peek=}")
+		gargs=(peek "${report#peek=}")
+		;;
+	*)
+		pargs=("-$report")
+		gargs=("$report")
+		;;
+	esac
+	PP_N=$((PP_N + 1))
+	local exp="$SCRATCH/case$PP_N.expected" act="$SCRATCH/case$PP_N.actual"
+	local prc grc=0
+	pprof_run "$exp" "$exp.rc" "${pargs[@]}" "$@"
+	prc=$(cat "$exp.rc")
+	"$GOSCOPE" "${gargs[@]}" "$@" >"$act" 2>"$act.err" || grc=$?
+	local label
+	label="$(pp_quote goscope "${gargs[@]}" "$@")"
+	label=${label//"$PP_ROOT/"/}
+	if [ "$prc" -ne 0 ]; then
+		check "$label (pprof fails with exit $prc: goscope must fail, got $grc)" \
+			test "$grc" -ne 0
+		return
+	fi
+	if [ "$grc" -ne 0 ]; then
+		gs_cases=$((gs_cases + 1))
+		gs_failures=$((gs_failures + 1))
+		echo "FAIL: $label"
+		echo "  goscope exited $grc: $(head -c 300 "$act.err")"
+		return
+	fi
+	if check_same "$label" "$exp" "$act"; then
+		rm -f "$exp" "$exp.rc" "$exp.err" "$act" "$act.err"
+	fi
+}
+
+# The parity matrix. Each profile has a line:
+#   NAME#FILE#SAMPLE TYPES#FOCUS#IGNORE#HIDE#PEEK#TAGFOCUS...#TAGROOT#BASE#MERGE WITH
+# (paths relative to $FIXTURES/profiles; empty fields mean "not applicable"; several
+# tagfocus values are separated by spaces). pp_cases FULL|SHORT prints one case a line
+# (arguments separated by spaces, sources last); SHORT is the reduced set used for the
+# `go test` profiles.
+pp_profiles() {
+	cat <<'EOF'
+cpu#cpu.pb.gz#samples cpu#main\.(fib|hashBlock)#runtime\.#^runtime\.#main\.(mix|hashBlock|fib)$#worker=fib tenant=acme,globex phase#worker,tenant#cpu2.pb.gz#cpu2.pb.gz
+cpu2#cpu2.pb.gz#samples cpu#main\.walk#fib#^sync\.#main\.(build|walk)$#worker=tree#worker#cpu.pb.gz#
+heap#heap.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.alloc#strconv#^runtime\.#main\.alloc(Small|Medium)$#bytes=4kb bytes=1kb: 64:256##allocs0.pb.gz#
+allocs#allocs.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.(render|sortRound)#main\.allocLarge#^internal/#strings\.\(\*Builder\)#bytes=:512##allocs0.pb.gz#heap.pb.gz
+block#block.pb.gz#contentions delay#main\.#WaitGroup#^runtime\.#sync\.###block0.pb.gz#
+mutex#mutex.pb.gz#contentions delay#lockHolder#runtime\.unlock#^sync\.#Unlock###
+goroutine#goroutine.pb.gz#goroutine#main\.wait(Gate|Lock)#Mutex#^runtime\.#main\.waitGate$#pool=io shard=1 pool=db#pool,shard##
+EOF
+	local pkg flags name first="" merge
+	while read -r pkg flags; do
+		name=${pkg##*/}
+		# The CPU and memory profiles of the first package are also merged with each later one's.
+		merge=${first:+gotest/$first}
+		first=${first:-$name}
+		echo "gotest-$name-cpu#gotest/$name.cpu.pb.gz#samples cpu#$name\\.#runtime\\.#^testing\\.#$name\\.[A-Z][a-z]+\$####${merge:+$merge.cpu.pb.gz}"
+		echo "gotest-$name-mem#gotest/$name.mem.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#$name\\.#testing#^runtime\\.#$name\\.[A-Z][a-z]+\$####${merge:+$merge.mem.pb.gz}"
+		echo "gotest-$name-block#gotest/$name.block.pb.gz#contentions delay#testing#chan#^runtime\\.#testing\\.####"
+	done < <(gs_gotest_packages)
+}
+
+pp_cases() {
+	local which=$1 name file types focus ignore hide peek tagfocus tagroot base merge t tf
+	while IFS='#' read -r name file types focus ignore hide peek tagfocus tagroot base merge; do
+		case $name in
+		gotest-*) [ "$which" = SHORT ] || continue ;;
+		*) [ "$which" = FULL ] || continue ;;
+		esac
+		echo "$file"
+		echo "-cum $file"
+		echo "-nodecount=5 $file"
+		echo "-nodecount=1 -cum $file"
+		[ -n "$focus" ] && echo "-focus=$focus $file"
+		[ -n "$ignore" ] && echo "-ignore=$ignore $file"
+		[ -n "$hide" ] && echo "-hide=$hide $file"
+		for t in $types; do
+			echo "-sample_index=$t $file"
+		done
+		echo "-sample_index=0 $file"
+		echo "-lines $file"
+		echo "-noinlines $file"
+		[ -n "$merge" ] && echo "$file $merge"
+		[ -n "$merge" ] && echo "-sample_index=0 -cum $file $merge"
+		[ "$which" = FULL ] || continue
+		echo "-files $file"
+		echo "-addresses $file"
+		echo "-mean $file"
+		echo "-lines -noinlines -cum $file"
+		[ -n "$focus" ] && [ -n "$ignore" ] && echo "-focus=$focus -ignore=$ignore -nodecount=8 $file"
+		for tf in $tagfocus; do
+			echo "-tagfocus=$tf $file"
+		done
+		[ -n "$tagroot" ] && echo "-tagroot=$tagroot $file"
+		[ -n "$tagroot" ] && echo "-tagroot=${tagroot%%,*} -focus=main $file"
+		if [ -n "$base" ]; then
+			echo "-diff_base=$base $file"
+			echo "-base=$base $file"
+			echo "-diff_base=$base -cum -nodecount=10 $file"
+		fi
+	done < <(pp_profiles)
+}
+
+# pp_matrix REPORT WHICH: runs every case of the matrix for a report (peek uses each
+# profile's PEEK regex and skips profiles without one).
+pp_matrix() {
+	local report=$1 which=$2 line file peekre
+	local -a args
+	PP_ROOT="$FIXTURES/profiles"
+	while read -r line; do
+		read -r -a args <<<"$line"
+		local i
+		for i in "${!args[@]}"; do
+			case ${args[$i]} in
+			-*=*.pb.gz) args[i]="${args[$i]%%=*}=$PP_ROOT/${args[$i]#*=}" ;;
+			*.pb.gz) args[i]="$PP_ROOT/${args[$i]}" ;;
+			esac
+		done
+		if [ "$report" = peek ]; then
+			file=${line##* }
+			peekre=$(pp_profiles | awk -F'#' -v f="$file" '$2 == f { print $7; exit }')
+			[ -n "$peekre" ] || continue
+			pp_case "peek=$peekre" "${args[@]}"
+		else
+			pp_case "$report" "${args[@]}"
+		fi
+	done < <(pp_cases "$which")
+}
