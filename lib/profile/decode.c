@@ -2,8 +2,9 @@
  * memory depends on distinct stacks, locations and strings rather than on input length, then
  * resolves references and checks the profile the way pprof's CheckValid does. Samples come
  * before the locations and strings they name (the Go runtime writes them in that order), so
- * stacks of raw location ids and raw label tuples are interned first and remapped at the end.
- * The legacy text formats are in legacy.c; format detection is here (gs_profile_parse). */
+ * stacks are interned as slots (location ids in order of first sight) and label tuples raw,
+ * and both are resolved at the end. The legacy text formats are in legacy.c; format detection
+ * is here (gs_profile_parse). */
 #include "internal.h"
 #include "goscope/flame.h"
 
@@ -201,6 +202,10 @@ static int read_repeated(struct dec *d, const struct gs_pb_field *f, uint64_t **
 		return wire_err(d, f, field);
 	struct gs_rd sub = f->sub;
 	size_t count = packed_count(&sub);
+	if (sub.len == 0)
+		return 0;
+	if (count == 0)
+		return dec_err(d, -EBADMSG, "bad varint in packed %s", field);
 	if (*n + count > limit)
 		return dec_err(d, -E2BIG, "more than %llu %s entries", (unsigned long long)limit,
 			       field);

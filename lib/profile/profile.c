@@ -39,6 +39,11 @@ int gs_profile_new(const struct gs_ctx *ctx, struct gs_profile **out)
 	gs_idxmap_init(&p->stack_map);
 	gs_idxmap_init(&p->labelset_map);
 	int err = gs_strtab_init(&p->strings);
+	/* never NULL, so that gs_profile_stack/labelset of the empty set stay defined behaviour */
+	if (!err)
+		err = RESERVE(p, stack_locs, 1, 0);
+	if (!err)
+		err = RESERVE(p, labels, 1, 0);
 	if (!err)
 		err = gs_profile_intern_stack(p, NULL, 0, &idx);
 	if (!err)
