@@ -1,0 +1,846 @@
+/* pprof's call graph (internal/graph and Report.newTrimmedGraph) over a prepared report:
+ * nodes keyed by pprof's NodeInfo after granularity, flat and cumulative weights with the
+ * once-per-sample rule, edges with inline/residual flags, nodefraction and nodecount trimming
+ * with rebuilds, pprof's sort orders and tie-breaks, and the report unit choice.
+ * Speed: node identities are computed once per location line; sample weights are summed per
+ * distinct stack first, so the walk is per stack, and the per-stack "seen" sets are
+ * generation stamps, so walking allocates nothing. */
+#include "../profile/pipeline.h"
+
+/* pprof's NodeInfo; OrigName is always empty for the reports built here. Strings are
+ * indexes into the builder's own table so that equal strings have equal indexes. */
+struct node_info {
+	uint32_t name, file, objfile, pad;
+	uint64_t address;
+	int64_t start_line, lineno, columnno;
+};
+
+struct bedge {
+	uint32_t src, dest;
+	int64_t weight, weight_div;
+	uint32_t stamp;
+	bool residual, inline_call;
+};
+
+struct builder {
+	struct gs_report *r;
+	struct gs_strtab strs;
+	struct node_info *infos;
+	size_t n_infos, cap_infos;
+	struct gs_idxmap info_map;
+	uint32_t *loc_first, *loc_count; /* per location: its node ids in loc_nodes */
+	uint32_t *loc_nodes;
+	size_t n_loc_nodes;
+	/* per node id */
+	int64_t *flat, *flat_div, *cum, *cum_div;
+	uint32_t *stamp;
+	const uint8_t *kept;
+	char **names;
+	struct gs_arena names_arena;
+	/* edges of the current build */
+	struct bedge *edges;
+	size_t n_edges, cap_edges;
+	struct gs_idxmap edge_map;
+	/* per distinct stack in use: summed weights */
+	uint32_t *stacks;
+	int64_t *stack_w, *stack_dw;
+	size_t n_stacks;
+	uint32_t gen;
+	struct gs_buf tmp_a, tmp_b;
+};
+
+/* ---- names ---- */
+
+int gs_pipeline_clean_path(struct gs_buf *b, const char *s, size_t n)
+{
+	size_t base = b->len, r = 0, dotdot;
+	bool rooted = n > 0 && s[0] == '/';
+	int err;
+	if (n == 0)
+		return gs_buf_addch(b, '.');
+	if ((err = gs_buf_grow(b, n + 4)))
+		return err;
+	char *out = b->data + base;
+	size_t w = 0;
+	if (rooted) {
+		out[w++] = '/';
+		r = 1;
+	}
+	dotdot = w;
+	while (r < n) {
+		if (s[r] == '/') {
+			r++;
+		} else if (s[r] == '.' && (r + 1 == n || s[r + 1] == '/')) {
+			r++;
+		} else if (s[r] == '.' && r + 1 < n && s[r + 1] == '.' && (r + 2 == n || s[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				w--;
+				while (w > dotdot && out[w] != '/')
+					w--;
+			} else if (!rooted) {
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			while (r < n && s[r] != '/')
+				out[w++] = s[r++];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	b->len = base + w;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Go's filepath.Base. */
+static void path_base(const char *s, const char **start, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n == 0) {
+		*start = ".";
+		*len = 1;
+		return;
+	}
+	while (n > 0 && s[n - 1] == '/')
+		n--;
+	if (n == 0) {
+		*start = "/";
+		*len = 1;
+		return;
+	}
+	size_t i = n;
+	while (i > 0 && s[i - 1] != '/')
+		i--;
+	*start = s + i;
+	*len = n - i;
+}
+
+/* Does path start with prefix[0..len) followed by '/' (added when prefix lacks it)? Returns
+ * the length to cut, or 0. */
+static size_t trim_prefix(const char *path, const char *prefix, size_t len)
+{
+	bool slash = len && prefix[len - 1] == '/';
+	if (strncmp(path, prefix, len))
+		return 0;
+	if (slash)
+		return len;
+	return path[len] == '/' ? len + 1 : 0;
+}
+
+/* pprof's trimPath with an empty source path: the -trim_path prefixes (':' separated, each
+ * with a '/' appended if missing), then /proc/self/cwd/./ and /proc/self/cwd/. */
+static const char *trim_path(const char *path, const char *trim)
+{
+	static const char *const fixed[] = {"/proc/self/cwd/./", "/proc/self/cwd/"};
+	size_t cut;
+	for (const char *t = trim && *trim ? trim : NULL; t;) {
+		const char *colon = strchr(t, ':');
+		size_t len = colon ? (size_t)(colon - t) : strlen(t);
+		if ((cut = trim_prefix(path, t, len)))
+			return path + cut;
+		t = colon ? colon + 1 : NULL;
+	}
+	for (size_t i = 0; i < GS_ARRAY_LEN(fixed); i++)
+		if ((cut = trim_prefix(path, fixed[i], strlen(fixed[i]))))
+			return path + cut;
+	return path;
+}
+
+/* pprof's NodeInfo.NameComponents joined with spaces. */
+static int printable_name(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+{
+	const char *name = gs_strtab_get(&b->strs, ni->name);
+	const char *file = gs_strtab_get(&b->strs, ni->file);
+	const char *obj = gs_strtab_get(&b->strs, ni->objfile);
+	bool sep = false;
+	if (ni->address) {
+		gs_buf_addf(out, "%016llx", (unsigned long long)ni->address);
+		sep = true;
+	}
+	if (*name) {
+		gs_buf_addf(out, "%s%s", sep ? " " : "", name);
+		sep = true;
+	}
+	if (ni->lineno) {
+		gs_buf_addf(out, "%s%s:%lld", sep ? " " : "", file, (long long)ni->lineno);
+		if (ni->columnno)
+			gs_buf_addf(out, ":%lld", (long long)ni->columnno);
+	} else if (*file) {
+		gs_buf_addf(out, "%s%s", sep ? " " : "", file);
+	} else if (*name) {
+		/* the name says it all */
+	} else if (*obj) {
+		const char *base;
+		size_t len;
+		path_base(obj, &base, &len);
+		gs_buf_addf(out, "%s[%.*s]", sep ? " " : "", (int)len, base);
+	} else {
+		gs_buf_addf(out, "%s<unknown>", sep ? " " : "");
+	}
+	return out->data ? 0 : -ENOMEM;
+}
+
+/* Go's fmt.Sprint(NodeInfo): pprof's last tie-break between nodes. */
+static void sprint_info(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+{
+	gs_buf_reset(out);
+	gs_buf_addf(out, "{%s  %llu %s %lld %lld %lld %s}", gs_strtab_get(&b->strs, ni->name),
+		    (unsigned long long)ni->address, gs_strtab_get(&b->strs, ni->file),
+		    (long long)ni->start_line, (long long)ni->lineno, (long long)ni->columnno,
+		    gs_strtab_get(&b->strs, ni->objfile));
+}
+
+static const char *node_name(struct builder *b, uint32_t id)
+{
+	if (!b->names[id]) {
+		struct gs_buf tmp = GS_BUF_INIT;
+		if (printable_name(b, &b->infos[id], &tmp) == 0)
+			b->names[id] = gs_arena_strndup(&b->names_arena, tmp.data, tmp.len);
+		gs_buf_release(&tmp);
+		if (!b->names[id])
+			return "";
+	}
+	return b->names[id];
+}
+
+/* ---- node identities ---- */
+
+static bool info_eq(const void *arg, uint32_t idx)
+{
+	const struct builder *b = ((const void *const *)arg)[0];
+	const struct node_info *k = ((const void *const *)arg)[1];
+	return !memcmp(&b->infos[idx], k, sizeof(*k));
+}
+
+static int intern_info(struct builder *b, const struct node_info *ni, uint32_t *id)
+{
+	const void *key[2] = {b, ni};
+	uint64_t h = gs_hash_bytes(ni, sizeof(*ni), 0x6e0d);
+	if (gs_idxmap_find(&b->info_map, h, info_eq, key, id) == 0)
+		return 0;
+	if (b->n_infos == b->cap_infos) {
+		size_t cap = b->cap_infos ? b->cap_infos * 2 : 1024;
+		struct node_info *p = realloc(b->infos, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		b->infos = p;
+		b->cap_infos = cap;
+	}
+	b->infos[b->n_infos] = *ni;
+	int err = gs_idxmap_intern(&b->info_map, h, info_eq, key, (uint32_t)b->n_infos, id, NULL);
+	if (err)
+		return err;
+	b->n_infos++;
+	return 0;
+}
+
+static int intern_str(struct builder *b, const char *s, uint32_t *idx)
+{
+	return gs_strtab_intern(&b->strs, s, strlen(s), 0, idx);
+}
+
+/* pprof's CreateNodes: a node id per location line (one for a location without lines). */
+static int create_nodes(struct builder *b, bool trim)
+{
+	struct gs_report *r = b->r;
+	const struct gs_profile *p = r->prof;
+	uint32_t *fn_name = NULL, *fn_file = NULL, *map_obj = NULL;
+	struct gs_buf clean = GS_BUF_INIT;
+	int err = -ENOMEM;
+	fn_name = malloc((p->n_functions + 1) * sizeof(*fn_name));
+	fn_file = malloc((p->n_functions + 1) * sizeof(*fn_file));
+	map_obj = malloc((p->n_mappings + 1) * sizeof(*map_obj));
+	b->loc_first = malloc((p->n_locations + 1) * sizeof(*b->loc_first));
+	b->loc_count = malloc((p->n_locations + 1) * sizeof(*b->loc_count));
+	size_t total_lines = 0;
+	for (size_t i = 0; i < p->n_locations; i++)
+		total_lines += p->locations[i].line_count ? p->locations[i].line_count : 1;
+	b->loc_nodes = malloc((total_lines + 1) * sizeof(*b->loc_nodes));
+	if (!fn_name || !fn_file || !map_obj || !b->loc_first || !b->loc_count || !b->loc_nodes)
+		goto out;
+	for (size_t i = 0; i < p->n_functions; i++) {
+		const struct gs_function *f = &p->functions[i];
+		const char *file = gs_profile_str(p, f->filename);
+		fn_name[i] = fn_file[i] = 0;
+		if (r->keep_function && (err = intern_str(b, gs_profile_str(p, f->name), &fn_name[i])))
+			goto out;
+		if (r->keep_file && *file) {
+			const char *t = trim ? trim_path(file, r->opts.trim_path) : file;
+			if (*t) {
+				gs_buf_reset(&clean);
+				if ((err = gs_pipeline_clean_path(&clean, t, strlen(t))) ||
+				    (err = intern_str(b, clean.data, &fn_file[i])))
+					goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < p->n_mappings; i++)
+		if ((err = intern_str(b, gs_profile_str(p, p->mappings[i].filename), &map_obj[i])))
+			goto out;
+	for (size_t i = 0; i < p->n_locations; i++) {
+		const struct gs_location *l = &p->locations[i];
+		uint32_t n = l->line_count ? l->line_count : 1;
+		uint32_t obj = l->mapping < p->n_mappings ? map_obj[l->mapping] : 0;
+		b->loc_first[i] = (uint32_t)b->n_loc_nodes;
+		b->loc_count[i] = n;
+		for (uint32_t j = 0; j < n; j++) {
+			struct node_info ni;
+			memset(&ni, 0, sizeof(ni));
+			ni.address = r->keep_address ? l->address : 0;
+			const struct gs_line *ln = l->line_count ? &p->lines[l->line_start + j] : NULL;
+			if (!ln || ln->function >= p->n_functions) {
+				ni.objfile = obj;
+			} else {
+				const struct gs_function *f = &p->functions[ln->function];
+				ni.lineno = r->keep_line ? ln->line : 0;
+				ni.columnno = r->keep_column ? ln->column : 0;
+				ni.name = fn_name[ln->function];
+				ni.file = fn_file[ln->function];
+				if (!ni.name) {
+					ni.objfile = obj;
+					ni.start_line = f->start_line;
+				}
+			}
+			if ((err = intern_info(b, &ni, &b->loc_nodes[b->n_loc_nodes++])))
+				goto out;
+		}
+	}
+	err = 0;
+out:
+	free(fn_name);
+	free(fn_file);
+	free(map_obj);
+	gs_buf_release(&clean);
+	return err;
+}
+
+/* Sums the weights of the samples per stack (pprof skips samples whose value and divisor
+ * are both zero; such a stack creates no edges). */
+static int sum_stacks(struct builder *b)
+{
+	const struct gs_report *r = b->r;
+	const struct gs_profile *p = r->prof;
+	uint32_t *slot = malloc((p->n_stacks + 1) * sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	memset(slot, 0xff, (p->n_stacks + 1) * sizeof(*slot));
+	b->stacks = malloc((p->n_samples + 1) * sizeof(*b->stacks));
+	b->stack_w = malloc((p->n_samples + 1) * sizeof(*b->stack_w));
+	b->stack_dw = malloc((p->n_samples + 1) * sizeof(*b->stack_dw));
+	if (!b->stacks || !b->stack_w || !b->stack_dw) {
+		free(slot);
+		return -ENOMEM;
+	}
+	for (size_t s = 0; s < p->n_samples; s++) {
+		int64_t w = gs_report_sample_value(r, s), dw = gs_report_sample_divisor(r, s);
+		uint32_t st = p->samples[s].stack;
+		if (w == 0 && dw == 0)
+			continue;
+		if (slot[st] == UINT32_MAX) {
+			slot[st] = (uint32_t)b->n_stacks;
+			b->stacks[b->n_stacks] = st;
+			b->stack_w[b->n_stacks] = 0;
+			b->stack_dw[b->n_stacks] = 0;
+			b->n_stacks++;
+		}
+		uint32_t i = slot[st];
+		b->stack_w[i] = (int64_t)((uint64_t)b->stack_w[i] + (uint64_t)w);
+		b->stack_dw[i] = (int64_t)((uint64_t)b->stack_dw[i] + (uint64_t)dw);
+	}
+	free(slot);
+	return 0;
+}
+
+static bool edge_eq(const void *arg, uint32_t idx)
+{
+	const struct builder *b = ((const void *const *)arg)[0];
+	const uint32_t *k = ((const void *const *)arg)[1];
+	return b->edges[idx].src == k[0] && b->edges[idx].dest == k[1];
+}
+
+static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residual,
+		     bool inline_call, uint32_t *out, bool *created)
+{
+	uint32_t k[2] = {src, dest};
+	const void *key[2] = {b, k};
+	uint64_t h = gs_hash_u64(((uint64_t)src << 32) | dest) | 1;
+	*created = false;
+	if (gs_idxmap_find(&b->edge_map, h, edge_eq, key, out) == 0)
+		return 0;
+	if (b->n_edges == b->cap_edges) {
+		size_t cap = b->cap_edges ? b->cap_edges * 2 : 1024;
+		struct bedge *e = realloc(b->edges, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		b->edges = e;
+		b->cap_edges = cap;
+	}
+	b->edges[b->n_edges] = (struct bedge){src, dest, 0, 0, 0, residual, inline_call};
+	int err = gs_idxmap_intern(&b->edge_map, h, edge_eq, key, (uint32_t)b->n_edges, out, NULL);
+	if (err)
+		return err;
+	b->n_edges++;
+	*created = true;
+	return 0;
+}
+
+/* pprof's newGraph walk over one stack with weight w and divisor dw. */
+static int walk_stack(struct builder *b, uint32_t stack, int64_t w, int64_t dw)
+{
+	const struct gs_profile *p = b->r->prof;
+	uint32_t n;
+	const uint32_t *locs = gs_profile_stack(p, stack, &n);
+	uint32_t gen = ++b->gen, parent = GS_NONE;
+	bool residual = false;
+	int err;
+	for (uint32_t i = n; i-- > 0;) {
+		uint32_t loc = locs[i];
+		const uint32_t *nodes = b->loc_nodes + b->loc_first[loc];
+		uint32_t count = b->loc_count[loc];
+		for (uint32_t ni = count; ni-- > 0;) {
+			uint32_t node = nodes[ni];
+			if (b->kept && !b->kept[node]) {
+				residual = true;
+				continue;
+			}
+			if (b->stamp[node] != gen) {
+				b->stamp[node] = gen;
+				b->cum[node] = (int64_t)((uint64_t)b->cum[node] + (uint64_t)w);
+				b->cum_div[node] = (int64_t)((uint64_t)b->cum_div[node] + (uint64_t)dw);
+			}
+			if (parent != GS_NONE && node != parent) {
+				uint32_t e;
+				bool created, inl = ni != count - 1;
+				if ((err = find_edge(b, parent, node, residual, inl, &e, &created)))
+					return err;
+				struct bedge *ed = &b->edges[e];
+				if (ed->stamp != gen) {
+					ed->stamp = gen;
+					ed->weight = (int64_t)((uint64_t)ed->weight + (uint64_t)w);
+					ed->weight_div = (int64_t)((uint64_t)ed->weight_div + (uint64_t)dw);
+					if (!created) {
+						ed->residual = ed->residual || residual;
+						ed->inline_call = ed->inline_call && inl;
+					}
+				}
+			}
+			parent = node;
+			residual = false;
+		}
+	}
+	if (parent != GS_NONE && !residual) {
+		b->flat[parent] = (int64_t)((uint64_t)b->flat[parent] + (uint64_t)w);
+		b->flat_div[parent] = (int64_t)((uint64_t)b->flat_div[parent] + (uint64_t)dw);
+	}
+	return 0;
+}
+
+static bool is_negative(const struct builder *b, uint32_t n)
+{
+	return b->flat[n] < 0 || (b->flat[n] == 0 && b->cum[n] < 0);
+}
+
+/* One pprof newGraph: values from scratch, only kept nodes (kept NULL: all); *nodes gets
+ * the nodes with a value (selectNodesForGraph). */
+static int build(struct builder *b, const uint8_t *kept, uint32_t *nodes, size_t *n_nodes)
+{
+	size_t n = b->n_infos;
+	int err;
+	memset(b->flat, 0, n * sizeof(int64_t));
+	memset(b->flat_div, 0, n * sizeof(int64_t));
+	memset(b->cum, 0, n * sizeof(int64_t));
+	memset(b->cum_div, 0, n * sizeof(int64_t));
+	b->kept = kept;
+	b->n_edges = 0;
+	gs_idxmap_release(&b->edge_map);
+	gs_idxmap_init(&b->edge_map);
+	for (size_t i = 0; i < b->n_stacks; i++)
+		if ((err = walk_stack(b, b->stacks[i], b->stack_w[i], b->stack_dw[i])))
+			return err;
+	*n_nodes = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (b->cum[i] == 0 && b->flat[i] == 0)
+			continue;
+		if (b->r->opts.drop_negative && is_negative(b, (uint32_t)i))
+			continue;
+		nodes[(*n_nodes)++] = (uint32_t)i;
+	}
+	return 0;
+}
+
+static int64_t abs64(int64_t v)
+{
+	return v < 0 ? (int64_t)(-(uint64_t)v) : v;
+}
+
+/* pprof's comparePrintableName; names are equal only for the same node. */
+static int compare_names(struct builder *b, uint32_t l, uint32_t r)
+{
+	if (l == r)
+		return 0;
+	uint64_t la = b->infos[l].address, ra = b->infos[r].address;
+	if (la && ra && la != ra)
+		return la < ra ? -1 : 1;
+	int c = strcmp(node_name(b, l), node_name(b, r));
+	return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+static int compare_sprint(struct builder *b, uint32_t l, uint32_t r)
+{
+	sprint_info(b, &b->infos[l], &b->tmp_a);
+	sprint_info(b, &b->infos[r], &b->tmp_b);
+	return strcmp(b->tmp_a.data, b->tmp_b.data);
+}
+
+static int cmp_abs_desc(int64_t a, int64_t b)
+{
+	a = abs64(a);
+	b = abs64(b);
+	return a > b ? -1 : a < b ? 1 : 0;
+}
+
+static int cmp_flat(const void *x, const void *y, void *arg)
+{
+	struct builder *b = arg;
+	uint32_t l = *(const uint32_t *)x, r = *(const uint32_t *)y;
+	int c;
+	if ((c = cmp_abs_desc(b->flat[l], b->flat[r])) || (c = compare_names(b, l, r)) ||
+	    (c = cmp_abs_desc(b->cum[l], b->cum[r])))
+		return c;
+	return compare_sprint(b, l, r);
+}
+
+static int cmp_cum(const void *x, const void *y, void *arg)
+{
+	struct builder *b = arg;
+	uint32_t l = *(const uint32_t *)x, r = *(const uint32_t *)y;
+	int c;
+	if ((c = cmp_abs_desc(b->cum[l], b->cum[r])) || (c = compare_names(b, l, r)) ||
+	    (c = cmp_abs_desc(b->flat[l], b->flat[r])))
+		return c;
+	return compare_sprint(b, l, r);
+}
+
+static void sort_nodes(struct builder *b, uint32_t *nodes, size_t n)
+{
+	qsort_r(nodes, n, sizeof(*nodes), b->r->opts.cum ? cmp_cum : cmp_flat, b);
+}
+
+/* pprof's edgeList order, over exported edges. */
+static int cmp_edge(const void *x, const void *y, void *arg)
+{
+	const struct gs_graph *g = arg;
+	const struct gs_graph_edge *l = &g->edges[*(const uint32_t *)x];
+	const struct gs_graph_edge *r = &g->edges[*(const uint32_t *)y];
+	int c;
+	if (l->weight != r->weight && (c = cmp_abs_desc(l->weight, r->weight)))
+		return c;
+	if ((c = strcmp(l->src_name, r->src_name)))
+		return c;
+	return strcmp(l->dest_name, r->dest_name);
+}
+
+static void builder_release(struct builder *b)
+{
+	gs_strtab_release(&b->strs);
+	free(b->infos);
+	gs_idxmap_release(&b->info_map);
+	free(b->loc_first);
+	free(b->loc_count);
+	free(b->loc_nodes);
+	free(b->flat);
+	free(b->flat_div);
+	free(b->cum);
+	free(b->cum_div);
+	free(b->stamp);
+	free(b->names);
+	gs_arena_release(&b->names_arena);
+	free(b->edges);
+	gs_idxmap_release(&b->edge_map);
+	free(b->stacks);
+	free(b->stack_w);
+	free(b->stack_dw);
+	gs_buf_release(&b->tmp_a);
+	gs_buf_release(&b->tmp_b);
+}
+
+static int builder_init(struct builder *b, struct gs_report *r, bool trim)
+{
+	int err;
+	memset(b, 0, sizeof(*b));
+	b->r = r;
+	gs_idxmap_init(&b->info_map);
+	gs_idxmap_init(&b->edge_map);
+	gs_arena_init(&b->names_arena);
+	if ((err = gs_strtab_init(&b->strs)) || (err = create_nodes(b, trim)) || (err = sum_stacks(b)))
+		return err;
+	size_t n = b->n_infos + 1;
+	b->flat = calloc(n, sizeof(int64_t));
+	b->flat_div = calloc(n, sizeof(int64_t));
+	b->cum = calloc(n, sizeof(int64_t));
+	b->cum_div = calloc(n, sizeof(int64_t));
+	b->stamp = calloc(n, sizeof(uint32_t));
+	b->names = calloc(n, sizeof(char *));
+	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names)
+		return -ENOMEM;
+	return 0;
+}
+
+void gs_graph_free(struct gs_graph *g)
+{
+	if (!g)
+		return;
+	struct builder *b = g->priv;
+	if (b) {
+		builder_release(b);
+		free(b);
+	}
+	free(g->nodes);
+	free(g->edges);
+	free(g->in_edges);
+	free(g->out_edges);
+	free(g);
+}
+
+/* Fills g from the builder's current build restricted to nodes[0..n) (in order). */
+static int export_graph(struct builder *b, struct gs_graph *g, const uint32_t *nodes, size_t n,
+			int64_t edge_cutoff, size_t *dropped_edges)
+{
+	uint32_t *pos = malloc((b->n_infos + 1) * sizeof(*pos));
+	uint32_t *keep = malloc((b->n_edges + 1) * sizeof(*keep));
+	size_t n_keep = 0;
+	if (!pos || !keep) {
+		free(pos);
+		free(keep);
+		return -ENOMEM;
+	}
+	memset(pos, 0xff, (b->n_infos + 1) * sizeof(*pos));
+	for (size_t i = 0; i < n; i++)
+		pos[nodes[i]] = (uint32_t)i;
+	*dropped_edges = 0;
+	for (size_t e = 0; e < b->n_edges; e++) {
+		const struct bedge *ed = &b->edges[e];
+		bool src_shown = pos[ed->src] != GS_NONE, dest_shown = pos[ed->dest] != GS_NONE;
+		/* pprof trims the incoming edges of the graph's nodes only. */
+		if (dest_shown && abs64(ed->weight) < edge_cutoff) {
+			(*dropped_edges)++;
+			continue;
+		}
+		if (src_shown || dest_shown)
+			keep[n_keep++] = (uint32_t)e;
+	}
+	g->n_nodes = n;
+	g->nodes = calloc(n + 1, sizeof(*g->nodes));
+	g->n_edges = n_keep;
+	g->edges = calloc(n_keep + 1, sizeof(*g->edges));
+	g->in_edges = malloc((n_keep + 1) * sizeof(uint32_t));
+	g->out_edges = malloc((n_keep + 1) * sizeof(uint32_t));
+	if (!g->nodes || !g->edges || !g->in_edges || !g->out_edges) {
+		free(pos);
+		free(keep);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = nodes[i];
+		struct gs_graph_node *gn = &g->nodes[i];
+		gn->flat = b->flat[id];
+		gn->flat_div = b->flat_div[id];
+		gn->cum = b->cum[id];
+		gn->cum_div = b->cum_div[id];
+		gn->info = id;
+		gn->name = node_name(b, id);
+	}
+	for (size_t k = 0; k < n_keep; k++) {
+		const struct bedge *ed = &b->edges[keep[k]];
+		struct gs_graph_edge *ge = &g->edges[k];
+		ge->src = pos[ed->src];
+		ge->dest = pos[ed->dest];
+		ge->src_name = node_name(b, ed->src);
+		ge->dest_name = node_name(b, ed->dest);
+		ge->weight = ed->weight;
+		ge->weight_div = ed->weight_div;
+		ge->residual = ed->residual;
+		ge->inline_call = ed->inline_call;
+		if (ge->src != GS_NONE)
+			g->nodes[ge->src].n_out++;
+		if (ge->dest != GS_NONE) {
+			g->nodes[ge->dest].n_in++;
+			if (ge->inline_call)
+				g->nodes[ge->dest].inline_in = true;
+			else
+				g->nodes[ge->dest].noinline_in = true;
+		}
+	}
+	uint32_t in_at = 0, out_at = 0;
+	for (size_t i = 0; i < n; i++) {
+		g->nodes[i].in_start = in_at;
+		g->nodes[i].out_start = out_at;
+		in_at += g->nodes[i].n_in;
+		out_at += g->nodes[i].n_out;
+		g->nodes[i].n_in = g->nodes[i].n_out = 0;
+	}
+	for (size_t k = 0; k < n_keep; k++) {
+		struct gs_graph_edge *ge = &g->edges[k];
+		if (ge->src != GS_NONE) {
+			struct gs_graph_node *s = &g->nodes[ge->src];
+			g->out_edges[s->out_start + s->n_out++] = (uint32_t)k;
+		}
+		if (ge->dest != GS_NONE) {
+			struct gs_graph_node *d = &g->nodes[ge->dest];
+			g->in_edges[d->in_start + d->n_in++] = (uint32_t)k;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct gs_graph_node *gn = &g->nodes[i];
+		qsort_r(g->in_edges + gn->in_start, gn->n_in, sizeof(uint32_t), cmp_edge, g);
+		qsort_r(g->out_edges + gn->out_start, gn->n_out, sizeof(uint32_t), cmp_edge, g);
+	}
+	free(pos);
+	free(keep);
+	return 0;
+}
+
+int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
+{
+	struct gs_graph *g = calloc(1, sizeof(*g));
+	struct builder *b = calloc(1, sizeof(*b));
+	uint32_t *nodes = NULL;
+	uint8_t *kept = NULL;
+	size_t n_nodes, dropped_edges = 0;
+	bool rebuilt_top = false;
+	int err = -ENOMEM;
+	(void)ctx;
+	if (!g || !b) {
+		free(g);
+		free(b);
+		return -ENOMEM;
+	}
+	g->priv = b;
+	if ((err = builder_init(b, r, true)))
+		goto fail;
+	err = -ENOMEM;
+	nodes = malloc((b->n_infos + 1) * sizeof(*nodes));
+	kept = malloc(b->n_infos + 1);
+	if (!nodes || !kept)
+		goto fail;
+
+	/* First: the complete graph, to find nodes below the cum cutoff. */
+	if ((err = build(b, NULL, nodes, &n_nodes)))
+		goto fail;
+	uint64_t total = 0;
+	for (size_t i = 0; i < n_nodes; i++)
+		total += (uint64_t)b->flat[nodes[i]];
+	int64_t node_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.nodefraction));
+	int64_t edge_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.edgefraction));
+	if (node_cutoff > 0) {
+		size_t n_kept = 0;
+		memset(kept, 0, b->n_infos + 1);
+		for (size_t i = 0; i < n_nodes; i++)
+			if (abs64(b->cum[nodes[i]]) >= node_cutoff) {
+				kept[nodes[i]] = 1;
+				n_kept++;
+			}
+		if (n_kept != n_nodes) {
+			g->dropped_nodes = n_nodes - n_kept;
+			if ((err = build(b, kept, nodes, &n_nodes)))
+				goto fail;
+		}
+	}
+	g->orig_count = n_nodes;
+
+	/* Second: at most nodecount nodes. */
+	sort_nodes(b, nodes, n_nodes);
+	if (r->opts.nodecount > 0 && (size_t)r->opts.nodecount < n_nodes) {
+		memset(kept, 0, b->n_infos + 1);
+		for (size_t i = 0; i < (size_t)r->opts.nodecount; i++)
+			kept[nodes[i]] = 1;
+		if ((err = build(b, kept, nodes, &n_nodes)))
+			goto fail;
+		sort_nodes(b, nodes, n_nodes);
+		rebuilt_top = true;
+	}
+
+	/* Final: edges below the edge cutoff go. */
+	if ((err = export_graph(b, g, nodes, n_nodes, edge_cutoff, &dropped_edges)))
+		goto fail;
+	g->dropped_edges = (r->opts.nodecount > 0 && !rebuilt_top) ? 0 : dropped_edges;
+	for (size_t i = 0; i < g->n_nodes; i++)
+		g->shown_flat += gs_graph_node_flat(&g->nodes[i]);
+
+	/* The report unit (selectOutputUnit). */
+	struct gs_measure_fmt f;
+	int64_t min_value = 0;
+	gs_measure_fmt_init(&f, r->sample_unit, r->output_unit, r->opts.divide_by);
+	for (size_t i = 0; i < g->n_nodes; i++)
+		min_value = gs_measure_min_fold(min_value, gs_graph_node_flat(&g->nodes[i]),
+						gs_graph_node_cum(&g->nodes[i]));
+	gs_measure_select_unit(&f, g->n_nodes, min_value, r->total, false);
+	if (f.output_unit != r->output_unit)
+		snprintf(r->output_unit, sizeof(r->output_unit), "%s", f.output_unit);
+	free(nodes);
+	free(kept);
+	*out = g;
+	return 0;
+fail:
+	free(nodes);
+	free(kept);
+	gs_graph_free(g);
+	return err;
+}
+
+int gs_report_line_name(const struct gs_report *r, uint32_t loc, uint32_t line_index,
+			struct gs_buf *buf, bool *inlined)
+{
+	/* A one-off builder over a single location line: traces print few distinct frames per
+	 * sample and the names must not depend on trimming. */
+	const struct gs_profile *p = r->prof;
+	struct builder b;
+	struct node_info ni;
+	struct gs_buf clean = GS_BUF_INIT;
+	int err;
+	if (loc >= p->n_locations)
+		return -EINVAL;
+	const struct gs_location *l = &p->locations[loc];
+	uint32_t n = l->line_count ? l->line_count : 1;
+	*inlined = line_index + 1 != n;
+	memset(&b, 0, sizeof(b));
+	memset(&ni, 0, sizeof(ni));
+	if ((err = gs_strtab_init(&b.strs)))
+		return err;
+	gs_idxmap_init(&b.info_map);
+	const char *obj = l->mapping < p->n_mappings ? gs_profile_str(p, p->mappings[l->mapping].filename) : "";
+	ni.address = r->keep_address ? l->address : 0;
+	const struct gs_line *ln = l->line_count && line_index < l->line_count ? &p->lines[l->line_start + line_index] : NULL;
+	if (!ln || ln->function >= p->n_functions) {
+		err = intern_str(&b, obj, &ni.objfile);
+	} else {
+		const struct gs_function *f = &p->functions[ln->function];
+		const char *file = gs_profile_str(p, f->filename);
+		ni.lineno = r->keep_line ? ln->line : 0;
+		ni.columnno = r->keep_column ? ln->column : 0;
+		if (r->keep_function)
+			err = intern_str(&b, gs_profile_str(p, f->name), &ni.name);
+		if (!err && r->keep_file && *file) {
+			err = gs_pipeline_clean_path(&clean, file, strlen(file));
+			if (!err)
+				err = intern_str(&b, clean.data, &ni.file);
+		}
+		if (!err && !ni.name) {
+			err = intern_str(&b, obj, &ni.objfile);
+			ni.start_line = f->start_line;
+		}
+	}
+	if (!err)
+		err = printable_name(&b, &ni, buf);
+	gs_buf_release(&clean);
+	gs_strtab_release(&b.strs);
+	gs_idxmap_release(&b.info_map);
+	return err;
+}
