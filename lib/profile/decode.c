@@ -644,8 +644,8 @@ static int dec_string(struct dec *d, const struct gs_rd *rd)
 {
 	uint32_t idx;
 	if (d->n_str == 0 && rd->len != 0)
-		return dec_err(d, -EBADMSG, "string_table[0] must be \"\" (it is \"%.40s\")",
-			       (const char *)rd->p);
+		return dec_err(d, -EBADMSG, "string_table[0] must be \"\" (it is \"%.*s\")",
+			       (int)(rd->len < 40 ? rd->len : 40), (const char *)rd->p);
 	if (d->n_str >= d->p->limits.strings)
 		return dec_err(d, -E2BIG, "more than %llu strings (limits.strings)",
 			       (unsigned long long)d->p->limits.strings);
