@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
@@ -107,7 +108,16 @@ func main() {
 		})
 	}
 	ready.Wait()
-	time.Sleep(50 * time.Millisecond)
+	// wait until all three sit in the channel receive (on a busy machine one may still be
+	// between Done and the receive), so that the two "y" goroutines share one stack
+	buf := make([]byte, 1<<20)
+	for i := 0; i < 500; i++ {
+		n := runtime.Stack(buf, true)
+		if strings.Count(string(buf[:n]), "[chan receive]") >= 3 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	runtime.GC()
 
 	for _, name := range []string{"goroutine", "heap", "allocs", "block", "mutex", "threadcreate"} {
