@@ -41,6 +41,10 @@ struct builder {
 	struct bedge *edges;
 	size_t n_edges, cap_edges;
 	struct gs_idxmap edge_map;
+	bool with_edges;
+	/* direct-mapped cache in front of edge_map: (src, dest) -> edge + 1 (0 = empty) */
+	uint64_t *edge_cache_key;
+	uint32_t *edge_cache_val;
 	/* per distinct stack in use: summed weights */
 	uint32_t *stacks;
 	int64_t *stack_w, *stack_dw;
@@ -365,15 +369,26 @@ static bool edge_eq(const void *arg, uint32_t idx)
 	return b->edges[idx].src == k[0] && b->edges[idx].dest == k[1];
 }
 
+#define EDGE_CACHE 8192
+
 static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residual,
 		     bool inline_call, uint32_t *out, bool *created)
 {
 	uint32_t k[2] = {src, dest};
 	const void *key[2] = {b, k};
-	uint64_t h = gs_hash_u64(((uint64_t)src << 32) | dest) | 1;
+	uint64_t pair = ((uint64_t)src << 32) | dest;
+	uint64_t h = gs_hash_u64(pair) | 1;
+	size_t slot = h & (EDGE_CACHE - 1);
 	*created = false;
-	if (gs_idxmap_find(&b->edge_map, h, edge_eq, key, out) == 0)
+	if (b->edge_cache_key[slot] == pair && b->edge_cache_val[slot]) {
+		*out = b->edge_cache_val[slot] - 1;
 		return 0;
+	}
+	if (gs_idxmap_find(&b->edge_map, h, edge_eq, key, out) == 0) {
+		b->edge_cache_key[slot] = pair;
+		b->edge_cache_val[slot] = *out + 1;
+		return 0;
+	}
 	if (b->n_edges == b->cap_edges) {
 		size_t cap = b->cap_edges ? b->cap_edges * 2 : 1024;
 		struct bedge *e = realloc(b->edges, cap * sizeof(*e));
@@ -387,6 +402,8 @@ static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residu
 	if (err)
 		return err;
 	b->n_edges++;
+	b->edge_cache_key[slot] = pair;
+	b->edge_cache_val[slot] = *out + 1;
 	*created = true;
 	return 0;
 }
@@ -415,7 +432,7 @@ static int walk_stack(struct builder *b, uint32_t stack, int64_t w, int64_t dw)
 				b->cum[node] = (int64_t)((uint64_t)b->cum[node] + (uint64_t)w);
 				b->cum_div[node] = (int64_t)((uint64_t)b->cum_div[node] + (uint64_t)dw);
 			}
-			if (parent != GS_NONE && node != parent) {
+			if (b->with_edges && parent != GS_NONE && node != parent) {
 				uint32_t e;
 				bool created, inl = ni != count - 1;
 				if ((err = find_edge(b, parent, node, residual, inl, &e, &created)))
@@ -448,11 +465,15 @@ static bool is_negative(const struct builder *b, uint32_t n)
 }
 
 /* One pprof newGraph: values from scratch, only kept nodes (kept NULL: all); *nodes gets
- * the nodes with a value (selectNodesForGraph). */
-static int build(struct builder *b, const uint8_t *kept, uint32_t *nodes, size_t *n_nodes)
+ * the nodes with a value (selectNodesForGraph). Edges are only needed for the final graph
+ * (with_edges); the values do not depend on them. */
+static int build(struct builder *b, const uint8_t *kept, bool with_edges, uint32_t *nodes,
+		 size_t *n_nodes)
 {
 	size_t n = b->n_infos;
 	int err;
+	b->with_edges = with_edges;
+	memset(b->edge_cache_val, 0, EDGE_CACHE * sizeof(*b->edge_cache_val));
 	memset(b->flat, 0, n * sizeof(int64_t));
 	memset(b->flat_div, 0, n * sizeof(int64_t));
 	memset(b->cum, 0, n * sizeof(int64_t));
@@ -564,6 +585,8 @@ static void builder_release(struct builder *b)
 	gs_arena_release(&b->names_arena);
 	free(b->edges);
 	gs_idxmap_release(&b->edge_map);
+	free(b->edge_cache_key);
+	free(b->edge_cache_val);
 	free(b->stacks);
 	free(b->stack_w);
 	free(b->stack_dw);
@@ -588,7 +611,10 @@ static int builder_init(struct builder *b, struct gs_report *r, bool trim)
 	b->cum_div = calloc(n, sizeof(int64_t));
 	b->stamp = calloc(n, sizeof(uint32_t));
 	b->names = calloc(n, sizeof(char *));
-	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names)
+	b->edge_cache_key = calloc(EDGE_CACHE, sizeof(*b->edge_cache_key));
+	b->edge_cache_val = calloc(EDGE_CACHE, sizeof(*b->edge_cache_val));
+	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names ||
+	    !b->edge_cache_key || !b->edge_cache_val)
 		return -ENOMEM;
 	return 0;
 }
@@ -732,13 +758,18 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		goto fail;
 
 	/* First: the complete graph, to find nodes below the cum cutoff. */
-	if ((err = build(b, NULL, nodes, &n_nodes)))
+	bool have_edges = false;
+	if ((err = build(b, NULL, false, nodes, &n_nodes)))
 		goto fail;
 	uint64_t total = 0;
 	for (size_t i = 0; i < n_nodes; i++)
 		total += (uint64_t)b->flat[nodes[i]];
 	int64_t node_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.nodefraction));
 	int64_t edge_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.edgefraction));
+	/* The set of nodes still in the graph, for a rebuild that adds the edges. */
+	memset(kept, 0, b->n_infos + 1);
+	for (size_t i = 0; i < n_nodes; i++)
+		kept[nodes[i]] = 1;
 	if (node_cutoff > 0) {
 		size_t n_kept = 0;
 		memset(kept, 0, b->n_infos + 1);
@@ -749,8 +780,10 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 			}
 		if (n_kept != n_nodes) {
 			g->dropped_nodes = n_nodes - n_kept;
-			if ((err = build(b, kept, nodes, &n_nodes)))
+			bool final = !(r->opts.nodecount > 0 && (size_t)r->opts.nodecount < n_kept);
+			if ((err = build(b, kept, final, nodes, &n_nodes)))
 				goto fail;
+			have_edges = final;
 		}
 	}
 	g->orig_count = n_nodes;
@@ -761,10 +794,25 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		memset(kept, 0, b->n_infos + 1);
 		for (size_t i = 0; i < (size_t)r->opts.nodecount; i++)
 			kept[nodes[i]] = 1;
-		if ((err = build(b, kept, nodes, &n_nodes)))
+		if ((err = build(b, kept, true, nodes, &n_nodes)))
 			goto fail;
 		sort_nodes(b, nodes, n_nodes);
 		rebuilt_top = true;
+		have_edges = true;
+	}
+	if (!have_edges) {
+		/* Same nodes, same values: this pass only adds the edges. Nodes that were not in
+		 * the graph count as kept: a pprof graph without a cut keeps every node. */
+		size_t again;
+		uint32_t *tmp = malloc((b->n_infos + 1) * sizeof(*tmp));
+		if (!tmp) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		err = build(b, NULL, true, tmp, &again);
+		free(tmp);
+		if (err)
+			goto fail;
 	}
 
 	/* Final: edges below the edge cutoff go. */
