@@ -157,25 +157,23 @@ static const char *trim_path(const char *path, const char *trim)
 	return path;
 }
 
-/* pprof's NodeInfo.NameComponents joined with spaces. */
-static int printable_name(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+/* pprof's NodeInfo.NameComponents joined with spaces, from the strings of a NodeInfo. */
+static int format_name(struct gs_buf *out, const char *name, const char *file, const char *obj,
+		       uint64_t address, int64_t lineno, int64_t columnno)
 {
-	const char *name = gs_strtab_get(&b->strs, ni->name);
-	const char *file = gs_strtab_get(&b->strs, ni->file);
-	const char *obj = gs_strtab_get(&b->strs, ni->objfile);
 	bool sep = false;
-	if (ni->address) {
-		gs_buf_addf(out, "%016llx", (unsigned long long)ni->address);
+	if (address) {
+		gs_buf_addf(out, "%016llx", (unsigned long long)address);
 		sep = true;
 	}
 	if (*name) {
 		gs_buf_addf(out, "%s%s", sep ? " " : "", name);
 		sep = true;
 	}
-	if (ni->lineno) {
-		gs_buf_addf(out, "%s%s:%lld", sep ? " " : "", file, (long long)ni->lineno);
-		if (ni->columnno)
-			gs_buf_addf(out, ":%lld", (long long)ni->columnno);
+	if (lineno) {
+		gs_buf_addf(out, "%s%s:%lld", sep ? " " : "", file, (long long)lineno);
+		if (columnno)
+			gs_buf_addf(out, ":%lld", (long long)columnno);
 	} else if (*file) {
 		gs_buf_addf(out, "%s%s", sep ? " " : "", file);
 	} else if (*name) {
@@ -189,6 +187,12 @@ static int printable_name(const struct builder *b, const struct node_info *ni, s
 		gs_buf_addf(out, "%s<unknown>", sep ? " " : "");
 	}
 	return out->data ? 0 : -ENOMEM;
+}
+
+static int printable_name(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+{
+	return format_name(out, gs_strtab_get(&b->strs, ni->name), gs_strtab_get(&b->strs, ni->file),
+			   gs_strtab_get(&b->strs, ni->objfile), ni->address, ni->lineno, ni->columnno);
 }
 
 /* Go's fmt.Sprint(NodeInfo): pprof's last tie-break between nodes. */
@@ -846,49 +850,37 @@ fail:
 int gs_report_line_name(const struct gs_report *r, uint32_t loc, uint32_t line_index,
 			struct gs_buf *buf, bool *inlined)
 {
-	/* A one-off builder over a single location line: traces print few distinct frames per
-	 * sample and the names must not depend on trimming. */
 	const struct gs_profile *p = r->prof;
-	struct builder b;
-	struct node_info ni;
 	struct gs_buf clean = GS_BUF_INIT;
-	int err;
+	const char *name = "", *file = "", *obj = "";
+	int64_t lineno = 0, columnno = 0;
+	int err = 0;
 	if (loc >= p->n_locations)
 		return -EINVAL;
 	const struct gs_location *l = &p->locations[loc];
 	uint32_t n = l->line_count ? l->line_count : 1;
 	*inlined = line_index + 1 != n;
-	memset(&b, 0, sizeof(b));
-	memset(&ni, 0, sizeof(ni));
-	if ((err = gs_strtab_init(&b.strs)))
-		return err;
-	gs_idxmap_init(&b.info_map);
-	const char *obj = l->mapping < p->n_mappings ? gs_profile_str(p, p->mappings[l->mapping].filename) : "";
-	ni.address = r->keep_address ? l->address : 0;
-	const struct gs_line *ln = l->line_count && line_index < l->line_count ? &p->lines[l->line_start + line_index] : NULL;
+	const char *map_file = l->mapping < p->n_mappings ? gs_profile_str(p, p->mappings[l->mapping].filename) : "";
+	const struct gs_line *ln = line_index < l->line_count ? &p->lines[l->line_start + line_index] : NULL;
 	if (!ln || ln->function >= p->n_functions) {
-		err = intern_str(&b, obj, &ni.objfile);
+		obj = map_file;
 	} else {
 		const struct gs_function *f = &p->functions[ln->function];
-		const char *file = gs_profile_str(p, f->filename);
-		ni.lineno = r->keep_line ? ln->line : 0;
-		ni.columnno = r->keep_column ? ln->column : 0;
+		const char *fname = gs_profile_str(p, f->filename);
+		lineno = r->keep_line ? ln->line : 0;
+		columnno = r->keep_column ? ln->column : 0;
 		if (r->keep_function)
-			err = intern_str(&b, gs_profile_str(p, f->name), &ni.name);
-		if (!err && r->keep_file && *file) {
-			err = gs_pipeline_clean_path(&clean, file, strlen(file));
-			if (!err)
-				err = intern_str(&b, clean.data, &ni.file);
+			name = gs_profile_str(p, f->name);
+		if (r->keep_file && *fname) {
+			if ((err = gs_pipeline_clean_path(&clean, fname, strlen(fname))))
+				goto out;
+			file = clean.data;
 		}
-		if (!err && !ni.name) {
-			err = intern_str(&b, obj, &ni.objfile);
-			ni.start_line = f->start_line;
-		}
+		if (!*name)
+			obj = map_file;
 	}
-	if (!err)
-		err = printable_name(&b, &ni, buf);
+	err = format_name(buf, name, file, obj, r->keep_address ? l->address : 0, lineno, columnno);
+out:
 	gs_buf_release(&clean);
-	gs_strtab_release(&b.strs);
-	gs_idxmap_release(&b.info_map);
 	return err;
 }
