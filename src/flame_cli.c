@@ -45,6 +45,8 @@ int flame_cli_load(struct flame_cli *c, enum gs_report_kind kind,
 	if (rc)
 		return rc;
 	c->prof = c->report->prof;
+	if (c->report->mean)
+		warn("-mean is not applied: the values are the sums of the samples");
 	make_subtitle(c);
 	return 0;
 }
