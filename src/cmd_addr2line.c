@@ -53,7 +53,42 @@ static uint64_t parse_hex(const char *s, size_t n)
 	return v;
 }
 
-static void put_line(FILE *fp, const char *file, int32_t line)
+/* Output through one large buffer: a million addresses make two million short lines, and
+ * stdio's per-call locking would cost more than symbolizing them. */
+struct obuf {
+	char data[1 << 16];
+	size_t len;
+	int err;
+};
+
+static void ob_flush(struct obuf *o)
+{
+	if (o->len && !o->err && fwrite(o->data, 1, o->len, stdout) != o->len)
+		o->err = errno ? errno : EIO;
+	o->len = 0;
+}
+
+static void ob_add(struct obuf *o, const char *p, size_t n)
+{
+	if (n > sizeof(o->data) - o->len) {
+		ob_flush(o);
+		if (n > sizeof(o->data)) {
+			if (!o->err && fwrite(p, 1, n, stdout) != n)
+				o->err = errno ? errno : EIO;
+			return;
+		}
+	}
+	memcpy(o->data + o->len, p, n);
+	o->len += n;
+}
+
+static void ob_str(struct obuf *o, const char *s)
+{
+	ob_add(o, s, strlen(s));
+}
+
+/* "function\nfile:line\n" */
+static void put_frame(struct obuf *o, const char *function, const char *file, int32_t line)
 {
 	char num[16];
 	char *p = num + sizeof(num);
@@ -65,9 +100,71 @@ static void put_line(FILE *fp, const char *file, int32_t line)
 	} while (u);
 	if (line < 0)
 		*--p = '-';
-	fputs(file, fp);
-	fputc(':', fp);
-	fwrite(p, 1, (size_t)(num + sizeof(num) - p), fp);
+	*--p = ':';
+	ob_str(o, function);
+	ob_add(o, "\n", 1);
+	ob_str(o, file);
+	ob_add(o, p, (size_t)(num + sizeof(num) - p));
+}
+
+/* Lines of standard input without stdio's per-call costs: the whole of each read is scanned
+ * for newlines, and only a line that straddles two reads is copied. */
+struct lines {
+	char buf[1 << 16];
+	size_t start, len;
+	bool eof;
+	char *carry; /* a line spanning reads */
+	size_t carry_len, carry_cap;
+};
+
+static bool carry_add(struct lines *in, const char *p, size_t k)
+{
+	if (in->carry_len + k + 1 > in->carry_cap) {
+		size_t cap = (in->carry_len + k + 1) * 2;
+		char *c = realloc(in->carry, cap);
+		if (!c)
+			return false;
+		in->carry = c;
+		in->carry_cap = cap;
+	}
+	memcpy(in->carry + in->carry_len, p, k);
+	in->carry_len += k;
+	in->carry[in->carry_len] = 0;
+	return true;
+}
+
+/* The next line without its newline (NUL-terminated in place), or NULL at the end. */
+static char *next_line(struct lines *in, size_t *n)
+{
+	for (;;) {
+		char *p = in->buf + in->start;
+		char *nl = memchr(p, '\n', in->len - in->start);
+		if (nl || (in->eof && (in->start < in->len || in->carry_len))) {
+			size_t k = nl ? (size_t)(nl - p) : in->len - in->start;
+			in->start += k + (nl != NULL);
+			if (!in->carry_len) {
+				p[k] = 0; /* the buffer has one spare byte past len */
+				*n = k;
+				return p;
+			}
+			if (!carry_add(in, p, k))
+				return NULL;
+			*n = in->carry_len;
+			in->carry_len = 0;
+			return in->carry;
+		}
+		if (in->eof)
+			return NULL;
+		/* keep the partial line, read more */
+		size_t rest = in->len - in->start;
+		if (rest && !carry_add(in, p, rest))
+			return NULL;
+		size_t got = fread(in->buf, 1, sizeof(in->buf) - 1, stdin);
+		in->start = 0;
+		in->len = got;
+		if (got == 0)
+			in->eof = true;
+	}
 }
 
 static void put_json(struct gs_out *o, const char *input, uint64_t pc, const struct gs_frame *fr,
@@ -119,31 +216,26 @@ int cmd_addr2line(int argc, char **argv, struct gs_ctx *ctx)
 	if (!err)
 		err = gs_pclntab_open(elf, ctx, &tab);
 	if (!err)
-		err = gs_symbolizer_new(tab, 0, &sym);
+		err = gs_symbolizer_new(tab, 4096, &sym);
 	if (err) {
 		rc = fail_ctx(ctx, err, "cannot read '%s'", path);
 		goto out;
 	}
 
-	static char outbuf[1 << 16];
-	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	static struct obuf ob;
 	struct gs_out jo;
 	gs_out_init(&jo, NULL, NULL);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, stdin)) >= 0) {
-		size_t n = (size_t)len;
-		if (n && line[n - 1] == '\n')
-			n--;
+	static struct lines in;
+	char *line;
+	size_t n;
+	while ((line = next_line(&in, &n))) {
 		if (n && line[n - 1] == '\r')
-			n--;
-		line[n] = 0;
+			line[--n] = 0;
 		if (n > 65536)
 			break; /* bufio.Scanner gives up on lines this long */
 		if (memchr(line, ':', n)) {
 			if (!json) {
-				fputs("!reverse translation not implemented\n", stdout);
+				ob_str(&ob, "!reverse translation not implemented\n");
 				continue;
 			}
 			struct gs_json j;
@@ -154,36 +246,44 @@ int cmd_addr2line(int argc, char **argv, struct gs_ctx *ctx)
 			gs_json_kstr(&j, "error", "reverse translation not implemented");
 			gs_json_obj_end(&j);
 			gs_json_end(&j);
-			fwrite(jo.buf.data, 1, jo.buf.len, stdout);
+			ob_add(&ob, jo.buf.data, jo.buf.len);
 			continue;
 		}
 		uint64_t pc = parse_hex(line, n);
 		const struct gs_frame *fr;
 		size_t nf;
+		if (!json && !inlined) {
+			const char *function, *file;
+			int32_t lineno;
+			if (gs_symbolizer_position(sym, pc, &function, &file, &lineno) == 0)
+				put_frame(&ob, function, file, lineno);
+			else
+				ob_str(&ob, "?\n?:0\n");
+			if (ob.err)
+				break;
+			continue;
+		}
 		int found = gs_symbolizer_lookup(sym, pc, &fr, &nf) == 0 && nf > 0;
 		if (json) {
 			gs_buf_reset(&jo.buf);
 			put_json(&jo, line, pc, found ? fr : NULL, found ? nf : 0);
-			fwrite(jo.buf.data, 1, jo.buf.len, stdout);
+			ob_add(&ob, jo.buf.data, jo.buf.len);
 		} else if (!found) {
-			fputs("?\n?:0\n", stdout);
-		} else if (inlined) {
-			for (size_t i = 0; i < nf; i++) {
-				fputs(fr[i].function, stdout);
-				fputc('\n', stdout);
-				put_line(stdout, fr[i].file, fr[i].line);
-			}
+			ob_str(&ob, "?\n?:0\n");
 		} else {
-			/* the physical function, with the innermost position */
-			fputs(fr[nf - 1].function, stdout);
-			fputc('\n', stdout);
-			put_line(stdout, fr[0].file, fr[0].line);
+			for (size_t i = 0; i < nf; i++)
+				put_frame(&ob, fr[i].function, fr[i].file, fr[i].line);
 		}
+		if (ob.err)
+			break;
 	}
-	free(line);
+	free(in.carry);
 	gs_out_release(&jo);
-	if (fflush(stdout) != 0 && errno != EPIPE)
-		rc = fail("cannot write to standard output: %s", strerror(errno));
+	ob_flush(&ob);
+	if (!ob.err && fflush(stdout) != 0)
+		ob.err = errno;
+	if (ob.err && ob.err != EPIPE)
+		rc = fail("cannot write to standard output: %s", strerror(ob.err));
 out:
 	gs_symbolizer_free(sym);
 	gs_pclntab_free(tab);

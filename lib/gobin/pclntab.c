@@ -82,17 +82,18 @@ static int parse_header(struct gs_pclntab *t, const uint8_t *data, size_t len, s
 				  (unsigned long long)nfunc);
 	t->nfunc = (uint32_t)nfunc;
 	t->functab = data + t->pcln_off;
+	const uint8_t *nul = memrchr(data, 0, len);
+	t->last_nul = (size_t)(nul - data); /* the header has NUL bytes, so there is one */
 	return 0;
 }
 
+/* A NUL-terminated string at base+off, or NULL when it would run off the table: every
+ * string that starts at or before the table's last NUL byte ends inside the table. */
 static const char *string_at(const struct gs_pclntab *t, size_t base, uint64_t off)
 {
-	if (off > t->len - base)
+	if (off > t->len - base || base + (size_t)off > t->last_nul)
 		return NULL;
-	const uint8_t *p = t->data + base + off;
-	if (!memchr(p, 0, t->len - base - (size_t)off))
-		return NULL;
-	return (const char *)p;
+	return (const char *)t->data + base + off;
 }
 
 /* ---- finding the table in an ELF file ---- */
@@ -333,25 +334,34 @@ int gs_pclntab_func_at(const struct gs_pclntab *t, uint32_t i, struct gs_func *f
 	return 0;
 }
 
-int gs_pclntab_find_func(const struct gs_pclntab *t, uint64_t pc, struct gs_func *f)
+int gs_pclntab_find_index(const struct gs_pclntab *t, uint64_t pc, uint32_t *index)
 {
 	if (t->nfunc == 0 || pc < functab_pc(t, 0) || pc >= functab_pc(t, t->nfunc))
 		return -ENOENT;
-	/* the last entry whose pc is <= pc */
-	uint32_t lo = 0, hi = t->nfunc;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (functab_pc(t, mid) <= pc)
-			lo = mid;
-		else
-			hi = mid;
+	/* the last entry whose pc is <= pc (branch-free: the comparisons are unpredictable); an
+	 * empty function (entry == end) never holds pc, and this search steps past it */
+	uint64_t target = pc - t->text_start;
+	const uint8_t *b = t->functab;
+	uint32_t len = t->nfunc + 1;
+	while (len > 1) {
+		uint32_t half = len / 2;
+		b += (uint64_t)le32(b + 8 * (size_t)half) <= target ? 8 * (size_t)half : 0;
+		len -= half;
 	}
-	int err = gs_pclntab_func_at(t, lo, f);
-	if (err)
-		return err == -ERANGE ? -ENOENT : err;
-	if (!(f->entry <= pc && pc < f->end))
+	uint32_t lo = (uint32_t)((size_t)(b - t->functab) / 8);
+	if (!(pc < functab_pc(t, lo + 1)))
 		return -ENOENT;
+	*index = lo;
 	return 0;
+}
+
+int gs_pclntab_find_func(const struct gs_pclntab *t, uint64_t pc, struct gs_func *f)
+{
+	uint32_t i;
+	int err = gs_pclntab_find_index(t, pc, &i);
+	if (!err)
+		err = gs_pclntab_func_at(t, i, f);
+	return err == -ERANGE ? -ENOENT : err;
 }
 
 /* debug/gosym readvarint: a uint32 accumulated 7 bits at a time, bits past 32 dropped. */
@@ -399,6 +409,40 @@ int32_t gs_pclntab_pcvalue(const struct gs_pclntab *t, const struct gs_func *f, 
 	}
 }
 
+int gs_pclntab_runs(const struct gs_pclntab *t, const struct gs_func *f, uint32_t table_off,
+		     struct gs_pcrun **runs, uint32_t *n, uint32_t *cap)
+{
+	*n = 0;
+	if (table_off > t->len - t->pctab_off)
+		return 0;
+	const uint8_t *p = t->data + t->pctab_off + table_off, *end = t->data + t->len;
+	uint64_t entry = f->func_entry, pc = entry;
+	uint32_t val = (uint32_t)-1;
+	for (;;) {
+		uint32_t uv, pcdelta;
+		if (!read_varint32(&p, end, &uv) || (uv == 0 && pc != entry))
+			return 0;
+		uv = (uv & 1) ? ~(uv >> 1) : uv >> 1;
+		if (!read_varint32(&p, end, &pcdelta))
+			return 0;
+		pc += (uint64_t)(uint32_t)(pcdelta * t->quantum);
+		val += uv;
+		if (pc - entry > UINT32_MAX)
+			return -ERANGE;
+		if (*n == *cap) {
+			uint32_t ncap = *cap ? *cap * 2 : 16;
+			if (ncap > GS_PCLN_MAX_RUNS)
+				return -E2BIG;
+			struct gs_pcrun *r = realloc(*runs, ncap * sizeof(*r));
+			if (!r)
+				return -ENOMEM;
+			*runs = r;
+			*cap = ncap;
+		}
+		(*runs)[(*n)++] = (struct gs_pcrun){(uint32_t)(pc - entry), (int32_t)val};
+	}
+}
+
 int32_t gs_pclntab_line(const struct gs_pclntab *t, const struct gs_func *f, uint64_t pc)
 {
 	return gs_pclntab_pcvalue(t, f, f->pcln, pc);
@@ -406,7 +450,11 @@ int32_t gs_pclntab_line(const struct gs_pclntab *t, const struct gs_func *f, uin
 
 const char *gs_pclntab_file(const struct gs_pclntab *t, const struct gs_func *f, uint64_t pc)
 {
-	int32_t fno = gs_pclntab_pcvalue(t, f, f->pcfile, pc);
+	return gs_pclntab_file_name(t, f, gs_pclntab_pcvalue(t, f, f->pcfile, pc));
+}
+
+const char *gs_pclntab_file_name(const struct gs_pclntab *t, const struct gs_func *f, int32_t fno)
+{
 	if (fno < 0)
 		return "";
 	/* uint32 arithmetic, as in debug/gosym */
@@ -454,4 +502,9 @@ int gs_pclntab_funcdata(const struct gs_pclntab *t, const struct gs_func *f, uin
 const struct gs_pcln_format *gs_pclntab_format(const struct gs_pclntab *t)
 {
 	return t->format;
+}
+
+const char *gs_pclntab_string(const struct gs_pclntab *t, size_t base, uint64_t off)
+{
+	return string_at(t, base, off);
 }

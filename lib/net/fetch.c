@@ -280,6 +280,7 @@ void gs_fetch_free(struct gs_fetch *f)
 static int setup(struct gs_fetch *f, const struct gs_fetch_req *req)
 {
 	CURL *e = f->easy;
+	/* curl's timeouts are longs of milliseconds; INT64_MAX ns is about 292 years */
 	long timeout_ms = (long)(req->timeout_ns / 1000000);
 	CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                                              \

@@ -128,9 +128,9 @@ static int64_t param_seconds_ns(const struct param *p)
 {
 	char tmp[64];
 	double d;
-	if (!param_value(p, tmp, sizeof(tmp)) || gs_parse_f64(tmp, &d) || !(d > 0) || d > 1e9)
+	if (!param_value(p, tmp, sizeof(tmp)) || gs_parse_f64(tmp, &d) || !(d > 0))
 		return 0;
-	return (int64_t)(d * 1e9);
+	return d > 1e9 ? (int64_t)1e18 : (int64_t)(d * 1e9); /* 1e9 s: forever, without overflow */
 }
 
 static int64_t param_int(const struct param *p)
@@ -287,6 +287,8 @@ int gs_fetch_req_init(struct gs_fetch_req *req, const char *src, const struct gs
 	}
 	if (opts->timeout_ns > 0)
 		req->timeout_ns = opts->timeout_ns;
+	else if (req->duration_ns > (INT64_MAX - TIMEOUT_SLACK_NS) / 3 * 2)
+		req->timeout_ns = INT64_MAX; /* absurd durations: no overflow, effectively none */
 	else if (req->duration_ns > 0)
 		req->timeout_ns = req->duration_ns + req->duration_ns / 2 + TIMEOUT_SLACK_NS;
 	else

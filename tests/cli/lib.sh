@@ -137,6 +137,23 @@ fixture_profiles() {
 	echo "$FIXTURES/profiles"
 }
 
+# fixture_serve DIR: serves DIR/NAME.pb.gz at /debug/pprof/NAME on a free loopback port until
+# the test exits; sets FIXTURE_URL to http://127.0.0.1:PORT/debug/pprof.
+fixture_serve() {
+	local bin
+	bin=$(fixture_build profiles) || exit 1
+	"$bin" -serve "$1" -portfile "$SCRATCH/port" 2>"$SCRATCH/server.err" &
+	gs_server_pid=$!
+	trap 'kill "$gs_server_pid" 2>/dev/null; wait "$gs_server_pid" 2>/dev/null' EXIT
+	for _ in $(seq 100); do
+		[ -s "$SCRATCH/port" ] && break
+		kill -0 "$gs_server_pid" 2>/dev/null || fatal "the fixture server exited: $(cat "$SCRATCH/server.err")"
+		sleep 0.1
+	done
+	[ -s "$SCRATCH/port" ] || fatal "the fixture server did not start"
+	FIXTURE_URL="http://127.0.0.1:$(cat "$SCRATCH/port")/debug/pprof"
+}
+
 # check_same LABEL EXPECTED_FILE ACTUAL_FILE: counts a case; on a difference prints the label
 # and a unified diff (expected first) and counts a failure.
 check_same() {
@@ -219,6 +236,8 @@ pprof_run() {
 	echo "$rc" >"$rcfile"
 	# 126/127: pprof could not be run at all; that is no answer to keep.
 	[ "$rc" -lt 126 ] || fatal "cannot run $PPROF: $(cat "$out.err")"
+	pp_quote "$@" >"$PP_CACHE/$key.args"
+	cp "$out.err" "$PP_CACHE/$key.err"
 	cp "$out" "$PP_CACHE/$key.out.tmp$$" && mv "$PP_CACHE/$key.out.tmp$$" "$PP_CACHE/$key.out"
 	cp "$rcfile" "$PP_CACHE/$key.rc.tmp$$" && mv "$PP_CACHE/$key.rc.tmp$$" "$PP_CACHE/$key.rc"
 }
@@ -292,13 +311,13 @@ pp_case() {
 # `go test` profiles.
 pp_profiles() {
 	cat <<'EOF'
-cpu#cpu.pb.gz#samples cpu#main\.(fib|hashBlock)#runtime\.#^runtime\.#main\.(mix|hashBlock|fib)$#worker=fib tenant=acme,globex phase#worker,tenant#cpu2.pb.gz#cpu2.pb.gz
-cpu2#cpu2.pb.gz#samples cpu#main\.walk#fib#^sync\.#main\.(build|walk)$#worker=tree#worker#cpu.pb.gz#
-heap#heap.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.alloc#strconv#^runtime\.#main\.alloc(Small|Medium)$#bytes=4kb bytes=1kb: 64:256##allocs0.pb.gz#
-allocs#allocs.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.(render|sortRound)#main\.allocLarge#^internal/#strings\.\(\*Builder\)#bytes=:512##allocs0.pb.gz#heap.pb.gz
+cpu#cpu.pb.gz#samples cpu#main\.(fib|hashBlock)#runtime\.#^runtime\.#main\.(mix|hashBlock|fib)#worker=fib tenant=acme,globex phase#worker,tenant#cpu2.pb.gz#cpu2.pb.gz
+cpu2#cpu2.pb.gz#samples cpu#main\.walk#fib#^sync\.#main\.(build|walk)#worker=tree#worker#cpu.pb.gz#
+heap#heap.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.alloc#strconv#^runtime\.#main\.alloc(Small|Medium)#bytes=4kb bytes=1kb: bytes=64b:256b 64:256##allocs0.pb.gz#
+allocs#allocs.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#main\.(render|sortRound)#main\.allocLarge#^internal/#strings\.\(\*Builder\)#bytes=:512 bytes=:512b##allocs0.pb.gz#heap.pb.gz
 block#block.pb.gz#contentions delay#main\.#WaitGroup#^runtime\.#sync\.###block0.pb.gz#
 mutex#mutex.pb.gz#contentions delay#lockHolder#runtime\.unlock#^sync\.#Unlock###
-goroutine#goroutine.pb.gz#goroutine#main\.wait(Gate|Lock)#Mutex#^runtime\.#main\.waitGate$#pool=io shard=1 pool=db#pool,shard##
+goroutine#goroutine.pb.gz#goroutine#main\.wait(Gate|Lock)#Mutex#^runtime\.#main\.waitGate#pool=io shard=1 pool=db pool=io,db#pool,shard##
 EOF
 	local pkg flags name first="" merge
 	while read -r pkg flags; do
@@ -306,8 +325,8 @@ EOF
 		# The CPU and memory profiles of the first package are also merged with each later one's.
 		merge=${first:+gotest/$first}
 		first=${first:-$name}
-		echo "gotest-$name-cpu#gotest/$name.cpu.pb.gz#samples cpu#$name\\.#runtime\\.#^testing\\.#$name\\.[A-Z][a-z]+\$####${merge:+$merge.cpu.pb.gz}"
-		echo "gotest-$name-mem#gotest/$name.mem.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#$name\\.#testing#^runtime\\.#$name\\.[A-Z][a-z]+\$####${merge:+$merge.mem.pb.gz}"
+		echo "gotest-$name-cpu#gotest/$name.cpu.pb.gz#samples cpu#$name(_test)?\\.#runtime\\.#^testing\\.#(^|/)$name(_test)?\\.####${merge:+$merge.cpu.pb.gz}"
+		echo "gotest-$name-mem#gotest/$name.mem.pb.gz#alloc_objects alloc_space inuse_objects inuse_space#$name(_test)?\\.#testing#^runtime\\.#(^|/)$name(_test)?\\.####${merge:+$merge.mem.pb.gz}"
 		echo "gotest-$name-block#gotest/$name.block.pb.gz#contentions delay#testing#chan#^runtime\\.#testing\\.####"
 	done < <(gs_gotest_packages)
 }

@@ -25,6 +25,17 @@ build pie -buildmode=pie
 GOARCH=arm64 build arm64
 bins+=("$SCRATCH/full" "$SCRATCH/stripped" "$SCRATCH/pie" "$SCRATCH/arm64")
 
+# a module with a replaced dependency, and build settings that need quoting
+mkdir -p "$SCRATCH/rp/dep"
+printf 'module example.com/rp\ngo 1.21\nrequire example.com/dep v0.0.0\nreplace example.com/dep => ./dep\n' >"$SCRATCH/rp/go.mod"
+printf 'module example.com/dep\ngo 1.21\n' >"$SCRATCH/rp/dep/go.mod"
+printf 'package dep\n\nfunc X() int { return 1 }\n' >"$SCRATCH/rp/dep/dep.go"
+printf 'package main\n\nimport (\n\t"example.com/dep"\n\t"os"\n)\n\nvar v string\n\nfunc main() { os.Exit(dep.X() - 1 + len(v)) }\n' >"$SCRATCH/rp/main.go"
+(cd "$SCRATCH/rp" && "$GO" build -o "$SCRATCH/replaced" -ldflags='-X "main.v=a b\tc`d" -X main.w=é' .) ||
+	fail_test "cannot build the replaced-dependency program"
+grep -q '^	=>	./dep	(devel)	$' <("$GO" version -m "$SCRATCH/replaced") || fail_test "the replaced build has no => line"
+bins+=("$SCRATCH/replaced")
+
 [ ${#bins[@]} -ge 8 ] || fail_test "found only ${#bins[@]} toolchain binaries"
 for b in "${bins[@]}"; do
 	"$GO" version -m "$b" >"$SCRATCH/want" 2>&1

@@ -72,6 +72,15 @@ assert at == len(want) - 1, (at, len(want))
 done
 echo "compared $total addresses over ${#bins[@]} binaries"
 
+# input edge cases: no final newline, a line longer than bufio.Scanner takes (it stops there)
+b="$("$GO" env GOROOT)/bin/gofmt"
+for input in '401000\n0x401010' "401000\n$(head -c 70000 /dev/zero | tr '\0' 1)\n401000\n" '\n\n'; do
+	printf "$input" >"$SCRATCH/edge"
+	"$GO" tool addr2line "$b" <"$SCRATCH/edge" >"$SCRATCH/want" 2>/dev/null
+	"$GOSCOPE" addr2line "$b" <"$SCRATCH/edge" >"$SCRATCH/got"
+	cmp -s "$SCRATCH/want" "$SCRATCH/got" || fail_test "edge input ${input:0:20}... differs from go tool addr2line"
+done
+
 expect_exit 2 "$GOSCOPE" addr2line /no/such/file </dev/null
 printf 'not an elf' >"$SCRATCH/text"
 expect_exit 2 "$GOSCOPE" addr2line "$SCRATCH/text" </dev/null

@@ -170,6 +170,24 @@ static void test_url_too_long(void **state)
 	free(src);
 }
 
+/* Durations near the int64 limit must not overflow the timeout (UBSan checks this). */
+static void test_url_huge_duration(void **state)
+{
+	struct gs_ctx ctx;
+	struct gs_fetch_req req;
+	struct gs_fetch_opts o;
+	gs_ctx_init(&ctx);
+	gs_fetch_opts_init(&o);
+	o.seconds_ns = 900000000LL * 1000000000LL;
+	assert_int_equal(gs_fetch_req_init(&req, "h:1", &o, &ctx), 0);
+	assert_string_equal(req.url, "http://h:1/debug/pprof/profile?seconds=900000000");
+	assert_true(req.timeout_ns >= req.duration_ns);
+	o.seconds_ns = INT64_MAX;
+	assert_int_equal(gs_fetch_req_init(&req, "h:1", &o, &ctx), 0);
+	assert_true(req.duration_ns >= 1000000000LL * 1000000000LL);
+	assert_true(req.timeout_ns >= req.duration_ns);
+}
+
 static void test_url_many_params(void **state)
 {
 	struct gs_ctx ctx;
@@ -213,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_url_defaults_without_opts),
 		cmocka_unit_test(test_url_rejects),
 		cmocka_unit_test(test_url_too_long),
+		cmocka_unit_test(test_url_huge_duration),
 		cmocka_unit_test(test_url_many_params),
 		cmocka_unit_test(test_fetch_refused),
 	};

@@ -1,0 +1,3 @@
+module goscope.bench/gen
+
+go 1.22
