@@ -44,9 +44,12 @@ int cmd_top(int argc, char **argv, struct gs_ctx *ctx)
 	if ((rc = gs_output_open(&out, c.output)))
 		goto done;
 	err = c.json ? gs_report_top_json(r, g, &out.out) : gs_report_top_text(r, g, &out.out);
-	rc = gs_output_close(&out, err == 0);
-	if (err && !rc)
+	if (err && err != -EPIPE) {
 		rc = fail("cannot write the report: %s", strerror(-err));
+		gs_output_close(&out, false);
+	} else {
+		rc = gs_output_close(&out, true);
+	}
 done:
 	gs_graph_free(g);
 	gs_report_free(r);

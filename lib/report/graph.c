@@ -41,6 +41,10 @@ struct builder {
 	struct bedge *edges;
 	size_t n_edges, cap_edges;
 	struct gs_idxmap edge_map;
+	bool with_edges;
+	/* direct-mapped cache in front of edge_map: (src, dest) -> edge + 1 (0 = empty) */
+	uint64_t *edge_cache_key;
+	uint32_t *edge_cache_val;
 	/* per distinct stack in use: summed weights */
 	uint32_t *stacks;
 	int64_t *stack_w, *stack_dw;
@@ -153,25 +157,23 @@ static const char *trim_path(const char *path, const char *trim)
 	return path;
 }
 
-/* pprof's NodeInfo.NameComponents joined with spaces. */
-static int printable_name(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+/* pprof's NodeInfo.NameComponents joined with spaces, from the strings of a NodeInfo. */
+static int format_name(struct gs_buf *out, const char *name, const char *file, const char *obj,
+		       uint64_t address, int64_t lineno, int64_t columnno)
 {
-	const char *name = gs_strtab_get(&b->strs, ni->name);
-	const char *file = gs_strtab_get(&b->strs, ni->file);
-	const char *obj = gs_strtab_get(&b->strs, ni->objfile);
 	bool sep = false;
-	if (ni->address) {
-		gs_buf_addf(out, "%016llx", (unsigned long long)ni->address);
+	if (address) {
+		gs_buf_addf(out, "%016llx", (unsigned long long)address);
 		sep = true;
 	}
 	if (*name) {
 		gs_buf_addf(out, "%s%s", sep ? " " : "", name);
 		sep = true;
 	}
-	if (ni->lineno) {
-		gs_buf_addf(out, "%s%s:%lld", sep ? " " : "", file, (long long)ni->lineno);
-		if (ni->columnno)
-			gs_buf_addf(out, ":%lld", (long long)ni->columnno);
+	if (lineno) {
+		gs_buf_addf(out, "%s%s:%lld", sep ? " " : "", file, (long long)lineno);
+		if (columnno)
+			gs_buf_addf(out, ":%lld", (long long)columnno);
 	} else if (*file) {
 		gs_buf_addf(out, "%s%s", sep ? " " : "", file);
 	} else if (*name) {
@@ -185,6 +187,12 @@ static int printable_name(const struct builder *b, const struct node_info *ni, s
 		gs_buf_addf(out, "%s<unknown>", sep ? " " : "");
 	}
 	return out->data ? 0 : -ENOMEM;
+}
+
+static int printable_name(const struct builder *b, const struct node_info *ni, struct gs_buf *out)
+{
+	return format_name(out, gs_strtab_get(&b->strs, ni->name), gs_strtab_get(&b->strs, ni->file),
+			   gs_strtab_get(&b->strs, ni->objfile), ni->address, ni->lineno, ni->columnno);
 }
 
 /* Go's fmt.Sprint(NodeInfo): pprof's last tie-break between nodes. */
@@ -365,15 +373,26 @@ static bool edge_eq(const void *arg, uint32_t idx)
 	return b->edges[idx].src == k[0] && b->edges[idx].dest == k[1];
 }
 
+#define EDGE_CACHE 8192
+
 static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residual,
 		     bool inline_call, uint32_t *out, bool *created)
 {
 	uint32_t k[2] = {src, dest};
 	const void *key[2] = {b, k};
-	uint64_t h = gs_hash_u64(((uint64_t)src << 32) | dest) | 1;
+	uint64_t pair = ((uint64_t)src << 32) | dest;
+	uint64_t h = gs_hash_u64(pair) | 1;
+	size_t slot = h & (EDGE_CACHE - 1);
 	*created = false;
-	if (gs_idxmap_find(&b->edge_map, h, edge_eq, key, out) == 0)
+	if (b->edge_cache_key[slot] == pair && b->edge_cache_val[slot]) {
+		*out = b->edge_cache_val[slot] - 1;
 		return 0;
+	}
+	if (gs_idxmap_find(&b->edge_map, h, edge_eq, key, out) == 0) {
+		b->edge_cache_key[slot] = pair;
+		b->edge_cache_val[slot] = *out + 1;
+		return 0;
+	}
 	if (b->n_edges == b->cap_edges) {
 		size_t cap = b->cap_edges ? b->cap_edges * 2 : 1024;
 		struct bedge *e = realloc(b->edges, cap * sizeof(*e));
@@ -387,6 +406,8 @@ static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residu
 	if (err)
 		return err;
 	b->n_edges++;
+	b->edge_cache_key[slot] = pair;
+	b->edge_cache_val[slot] = *out + 1;
 	*created = true;
 	return 0;
 }
@@ -415,7 +436,7 @@ static int walk_stack(struct builder *b, uint32_t stack, int64_t w, int64_t dw)
 				b->cum[node] = (int64_t)((uint64_t)b->cum[node] + (uint64_t)w);
 				b->cum_div[node] = (int64_t)((uint64_t)b->cum_div[node] + (uint64_t)dw);
 			}
-			if (parent != GS_NONE && node != parent) {
+			if (b->with_edges && parent != GS_NONE && node != parent) {
 				uint32_t e;
 				bool created, inl = ni != count - 1;
 				if ((err = find_edge(b, parent, node, residual, inl, &e, &created)))
@@ -448,11 +469,15 @@ static bool is_negative(const struct builder *b, uint32_t n)
 }
 
 /* One pprof newGraph: values from scratch, only kept nodes (kept NULL: all); *nodes gets
- * the nodes with a value (selectNodesForGraph). */
-static int build(struct builder *b, const uint8_t *kept, uint32_t *nodes, size_t *n_nodes)
+ * the nodes with a value (selectNodesForGraph). Edges are only needed for the final graph
+ * (with_edges); the values do not depend on them. */
+static int build(struct builder *b, const uint8_t *kept, bool with_edges, uint32_t *nodes,
+		 size_t *n_nodes)
 {
 	size_t n = b->n_infos;
 	int err;
+	b->with_edges = with_edges;
+	memset(b->edge_cache_val, 0, EDGE_CACHE * sizeof(*b->edge_cache_val));
 	memset(b->flat, 0, n * sizeof(int64_t));
 	memset(b->flat_div, 0, n * sizeof(int64_t));
 	memset(b->cum, 0, n * sizeof(int64_t));
@@ -564,6 +589,8 @@ static void builder_release(struct builder *b)
 	gs_arena_release(&b->names_arena);
 	free(b->edges);
 	gs_idxmap_release(&b->edge_map);
+	free(b->edge_cache_key);
+	free(b->edge_cache_val);
 	free(b->stacks);
 	free(b->stack_w);
 	free(b->stack_dw);
@@ -588,7 +615,10 @@ static int builder_init(struct builder *b, struct gs_report *r, bool trim)
 	b->cum_div = calloc(n, sizeof(int64_t));
 	b->stamp = calloc(n, sizeof(uint32_t));
 	b->names = calloc(n, sizeof(char *));
-	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names)
+	b->edge_cache_key = calloc(EDGE_CACHE, sizeof(*b->edge_cache_key));
+	b->edge_cache_val = calloc(EDGE_CACHE, sizeof(*b->edge_cache_val));
+	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names ||
+	    !b->edge_cache_key || !b->edge_cache_val)
 		return -ENOMEM;
 	return 0;
 }
@@ -732,13 +762,18 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		goto fail;
 
 	/* First: the complete graph, to find nodes below the cum cutoff. */
-	if ((err = build(b, NULL, nodes, &n_nodes)))
+	bool have_edges = false;
+	if ((err = build(b, NULL, false, nodes, &n_nodes)))
 		goto fail;
 	uint64_t total = 0;
 	for (size_t i = 0; i < n_nodes; i++)
 		total += (uint64_t)b->flat[nodes[i]];
 	int64_t node_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.nodefraction));
 	int64_t edge_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.edgefraction));
+	/* The set of nodes still in the graph, for a rebuild that adds the edges. */
+	memset(kept, 0, b->n_infos + 1);
+	for (size_t i = 0; i < n_nodes; i++)
+		kept[nodes[i]] = 1;
 	if (node_cutoff > 0) {
 		size_t n_kept = 0;
 		memset(kept, 0, b->n_infos + 1);
@@ -749,8 +784,10 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 			}
 		if (n_kept != n_nodes) {
 			g->dropped_nodes = n_nodes - n_kept;
-			if ((err = build(b, kept, nodes, &n_nodes)))
+			bool final = !(r->opts.nodecount > 0 && (size_t)r->opts.nodecount < n_kept);
+			if ((err = build(b, kept, final, nodes, &n_nodes)))
 				goto fail;
+			have_edges = final;
 		}
 	}
 	g->orig_count = n_nodes;
@@ -761,10 +798,25 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		memset(kept, 0, b->n_infos + 1);
 		for (size_t i = 0; i < (size_t)r->opts.nodecount; i++)
 			kept[nodes[i]] = 1;
-		if ((err = build(b, kept, nodes, &n_nodes)))
+		if ((err = build(b, kept, true, nodes, &n_nodes)))
 			goto fail;
 		sort_nodes(b, nodes, n_nodes);
 		rebuilt_top = true;
+		have_edges = true;
+	}
+	if (!have_edges) {
+		/* Same nodes, same values: this pass only adds the edges. Nodes that were not in
+		 * the graph count as kept: a pprof graph without a cut keeps every node. */
+		size_t again;
+		uint32_t *tmp = malloc((b->n_infos + 1) * sizeof(*tmp));
+		if (!tmp) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		err = build(b, NULL, true, tmp, &again);
+		free(tmp);
+		if (err)
+			goto fail;
 	}
 
 	/* Final: edges below the edge cutoff go. */
@@ -798,49 +850,37 @@ fail:
 int gs_report_line_name(const struct gs_report *r, uint32_t loc, uint32_t line_index,
 			struct gs_buf *buf, bool *inlined)
 {
-	/* A one-off builder over a single location line: traces print few distinct frames per
-	 * sample and the names must not depend on trimming. */
 	const struct gs_profile *p = r->prof;
-	struct builder b;
-	struct node_info ni;
 	struct gs_buf clean = GS_BUF_INIT;
-	int err;
+	const char *name = "", *file = "", *obj = "";
+	int64_t lineno = 0, columnno = 0;
+	int err = 0;
 	if (loc >= p->n_locations)
 		return -EINVAL;
 	const struct gs_location *l = &p->locations[loc];
 	uint32_t n = l->line_count ? l->line_count : 1;
 	*inlined = line_index + 1 != n;
-	memset(&b, 0, sizeof(b));
-	memset(&ni, 0, sizeof(ni));
-	if ((err = gs_strtab_init(&b.strs)))
-		return err;
-	gs_idxmap_init(&b.info_map);
-	const char *obj = l->mapping < p->n_mappings ? gs_profile_str(p, p->mappings[l->mapping].filename) : "";
-	ni.address = r->keep_address ? l->address : 0;
-	const struct gs_line *ln = l->line_count && line_index < l->line_count ? &p->lines[l->line_start + line_index] : NULL;
+	const char *map_file = l->mapping < p->n_mappings ? gs_profile_str(p, p->mappings[l->mapping].filename) : "";
+	const struct gs_line *ln = line_index < l->line_count ? &p->lines[l->line_start + line_index] : NULL;
 	if (!ln || ln->function >= p->n_functions) {
-		err = intern_str(&b, obj, &ni.objfile);
+		obj = map_file;
 	} else {
 		const struct gs_function *f = &p->functions[ln->function];
-		const char *file = gs_profile_str(p, f->filename);
-		ni.lineno = r->keep_line ? ln->line : 0;
-		ni.columnno = r->keep_column ? ln->column : 0;
+		const char *fname = gs_profile_str(p, f->filename);
+		lineno = r->keep_line ? ln->line : 0;
+		columnno = r->keep_column ? ln->column : 0;
 		if (r->keep_function)
-			err = intern_str(&b, gs_profile_str(p, f->name), &ni.name);
-		if (!err && r->keep_file && *file) {
-			err = gs_pipeline_clean_path(&clean, file, strlen(file));
-			if (!err)
-				err = intern_str(&b, clean.data, &ni.file);
+			name = gs_profile_str(p, f->name);
+		if (r->keep_file && *fname) {
+			if ((err = gs_pipeline_clean_path(&clean, fname, strlen(fname))))
+				goto out;
+			file = clean.data;
 		}
-		if (!err && !ni.name) {
-			err = intern_str(&b, obj, &ni.objfile);
-			ni.start_line = f->start_line;
-		}
+		if (!*name)
+			obj = map_file;
 	}
-	if (!err)
-		err = printable_name(&b, &ni, buf);
+	err = format_name(buf, name, file, obj, r->keep_address ? l->address : 0, lineno, columnno);
+out:
 	gs_buf_release(&clean);
-	gs_strtab_release(&b.strs);
-	gs_idxmap_release(&b.info_map);
 	return err;
 }
