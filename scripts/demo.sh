@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:-5}
-export PATH="$PATH:/usr/local/go/bin"
+. scripts/go-env.sh
 # The demo talks to 127.0.0.1 only; a proxy from the environment must not get in the way.
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what goscope needs to build and test on Debian/Ubuntu: compilers, CMake and Ninja,
 # the libraries (zlib, libcurl, PCRE2, elfutils, libmicrohttpd, cmocka), clang for the fuzz
-# preset, and checks for the Go toolchain the tests build fixtures with. Idempotent: installs
+# preset, and a Go toolchain (1.21+) for the fixtures. Idempotent: installs
 # only what is missing. Needs root (or sudo) for apt.
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config zlib1g-dev libcurl4-openssl-dev
-  libpcre2-dev libelf-dev libdw-dev libmicrohttpd-dev libcmocka-dev clang curl python3)
+  libpcre2-dev libelf-dev libdw-dev libmicrohttpd-dev libcmocka-dev clang curl python3 man-db)
 if [ "${GOSCOPE_WITH_FUZZ:-1}" = 0 ]; then
   packages=("${packages[@]/clang}")
 fi
@@ -19,8 +19,9 @@ for p in "${packages[@]}"; do
   fi
 done
 
+if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else sudo=none; fi
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  if [ "$sudo" = none ]; then
     echo "install-deps: missing packages: ${missing[*]}" >&2
     echo "install-deps: run this script as root (or install sudo) to install them" >&2
     exit 2
@@ -31,11 +32,37 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-go=$(command -v go || true)
-[ -n "$go" ] || { [ -x /usr/local/go/bin/go ] && go=/usr/local/go/bin/go; }
-if [ -z "$go" ]; then
-  echo "install-deps: no Go toolchain found (looked on PATH and in /usr/local/go/bin)." >&2
-  echo "install-deps: the demo and the tests build Go fixtures; install Go 1.21 or newer." >&2
-  exit 2
+# Go: the demo and the tests build Go fixtures, and the parity tests compare with the Go
+# toolchain's own tools. Use Go 1.21+ if the machine has it; otherwise bring Debian's Go and
+# use it to fetch the Go toolchain as a Go module (what GOTOOLCHAIN does), into a cache.
+. "$(dirname "$0")/go-env.sh"
+if [ -z "$GOSCOPE_GO" ]; then
+  want=${GOSCOPE_GO_VERSION:-go1.26.8}
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  boot=$(command -v go || true)
+  if [ -z "$boot" ]; then
+    echo "install-deps: no Go toolchain found; installing Debian's golang-go to fetch $want" >&2
+    [ "$sudo" != none ] || { echo "install-deps: run as root (or install sudo) to install Go" >&2; exit 2; }
+    $sudo apt-get install -y -qq --no-install-recommends golang-go ca-certificates >/dev/null
+    boot=$(command -v go)
+  fi
+  echo "install-deps: fetching the $want toolchain module into $GOSCOPE_GO_CACHE" >&2
+  tmp=$(mktemp -d)
+  dir=$(cd "$tmp" && GOFLAGS=-mod=mod GOPATH="$tmp/gopath" "$boot" mod download -json \
+    "golang.org/toolchain@v0.0.1-$want.linux-$arch" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+    echo "install-deps: could not fetch the Go toolchain $want" >&2
+    exit 2
+  fi
+  rm -rf "$GOSCOPE_GO_CACHE" && mkdir -p "$(dirname "$GOSCOPE_GO_CACHE")"
+  cp -r "$dir" "$GOSCOPE_GO_CACHE"
+  chmod -R u+w "$tmp" "$GOSCOPE_GO_CACHE" && rm -rf "$tmp"
+  # Module zips keep no file modes: make the toolchain's programs executable again.
+  chmod +x "$GOSCOPE_GO_CACHE"/bin/* "$GOSCOPE_GO_CACHE"/pkg/tool/*/*
+  . "$(dirname "$0")/go-env.sh"
+  if [ -z "$GOSCOPE_GO" ]; then
+    echo "install-deps: the fetched Go toolchain does not run" >&2
+    exit 2
+  fi
 fi
-echo "install-deps: ok ($("$go" version))" >&2
+echo "install-deps: ok ($("$GOSCOPE_GO" version))" >&2

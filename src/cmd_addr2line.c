@@ -88,10 +88,11 @@ static void ob_str(struct obuf *o, const char *s)
 }
 
 /* "function\nfile:line\n" */
-static void put_frame(struct obuf *o, const char *function, const char *file, int32_t line)
+static void put_pos(struct obuf *o, const struct gs_position *pos)
 {
 	char num[16];
 	char *p = num + sizeof(num);
+	int32_t line = pos->line;
 	uint32_t u = line < 0 ? (uint32_t)0 - (uint32_t)line : (uint32_t)line;
 	*--p = '\n';
 	do {
@@ -101,10 +102,16 @@ static void put_frame(struct obuf *o, const char *function, const char *file, in
 	if (line < 0)
 		*--p = '-';
 	*--p = ':';
-	ob_str(o, function);
+	ob_add(o, pos->function, pos->function_len);
 	ob_add(o, "\n", 1);
-	ob_str(o, file);
+	ob_add(o, pos->file, pos->file_len);
 	ob_add(o, p, (size_t)(num + sizeof(num) - p));
+}
+
+static void put_frame(struct obuf *o, const char *function, const char *file, int32_t line)
+{
+	struct gs_position pos = {function, strlen(function), file, strlen(file), line};
+	put_pos(o, &pos);
 }
 
 /* Lines of standard input without stdio's per-call costs: the whole of each read is scanned
@@ -253,10 +260,9 @@ int cmd_addr2line(int argc, char **argv, struct gs_ctx *ctx)
 		const struct gs_frame *fr;
 		size_t nf;
 		if (!json && !inlined) {
-			const char *function, *file;
-			int32_t lineno;
-			if (gs_symbolizer_position(sym, pc, &function, &file, &lineno) == 0)
-				put_frame(&ob, function, file, lineno);
+			struct gs_position where;
+			if (gs_symbolizer_position(sym, pc, &where) == 0)
+				put_pos(&ob, &where);
 			else
 				ob_str(&ob, "?\n?:0\n");
 			if (ob.err)

@@ -17,11 +17,14 @@ const char cmd_convert_usage[] =
 	"              with location ids, values and labels, locations, functions, mappings,\n"
 	"              metadata); goscope reads it back to the same profile\n"
 	"\n"
-	"OPTIONS\n"
+	"The pprof flags filter the samples first (-focus, -tagfocus, ...); -sample_index\n"
+	"chooses the values of folded stacks and the first speedscope profile.\n"
+	"\n"
+	"CONVERT OPTIONS\n"
 	"  --to FORMAT       pprof, folded, speedscope or json (required)\n"
-	"  -o, -output FILE  write to FILE (atomically) instead of stdout\n"
 	"  --json            the same as --to json\n"
-	FLAME_CLI_PPROF_FLAGS_HELP
+	"\n"
+	GS_PPROF_CLI_USAGE
 	"\n"
 	"EXIT STATUS\n"
 	"  0 success, 2 failure or bad input, 64 usage error\n"
@@ -50,20 +53,22 @@ static enum format parse_format(const char *s)
 int cmd_convert(int argc, char **argv, struct gs_ctx *ctx)
 {
 	struct flame_cli cli;
-	const char *to = NULL, *output = NULL;
-	bool json = false;
+	const char *to = NULL, *output;
+	bool json;
 	struct gs_output o;
 	int rc, err;
 
 	const struct gs_flag own[] = {
 		{"to", 0, GS_FLAG_STR, &to},
-		{"output", 'o', GS_FLAG_STR, &output},
-		{"json", 0, GS_FLAG_BOOL, &json},
 		{0},
 	};
 	rc = flame_cli_parse(&cli, gs_cli_find("convert"), own, argc, argv);
-	if (rc)
+	if (rc) {
+		flame_cli_release(&cli);
 		return rc == GS_FLAGS_HELP ? 0 : rc;
+	}
+	output = cli.pc.output;
+	json = cli.pc.json;
 	if (json && to && parse_format(to) != F_JSON) {
 		flame_cli_release(&cli);
 		return usage_error("--json and --to %s contradict each other", to);
@@ -79,7 +84,11 @@ int cmd_convert(int argc, char **argv, struct gs_ctx *ctx)
 		flame_cli_release(&cli);
 		return usage_error("not writing a binary profile to a terminal: use -o FILE");
 	}
-	rc = flame_cli_load(&cli, ctx);
+	/* folded stacks and speedscope draw a call tree; pprof and json keep the whole profile */
+	if (f == F_FOLDED || f == F_SPEEDSCOPE)
+		rc = flame_cli_load(&cli, GS_REPORT_FLAME, GS_GRAN_FUNCTIONS, ctx);
+	else
+		rc = flame_cli_load(&cli, GS_REPORT_RAW, GS_GRAN_DEFAULT, ctx);
 	if (rc)
 		goto out;
 	rc = gs_output_open(&o, output);
@@ -96,7 +105,7 @@ int cmd_convert(int argc, char **argv, struct gs_ctx *ctx)
 		break;
 	}
 	case F_SPEEDSCOPE:
-		err = gs_speedscope_write(cli.prof, cli.si, flame_cli_source_title(&cli), &o.out, ctx);
+		err = gs_speedscope_write(cli.prof, cli.report->sample_index, flame_cli_source_title(&cli), &o.out, ctx);
 		break;
 	default:
 		err = gs_profile_write_json(cli.prof, &o.out, true);
@@ -104,7 +113,7 @@ int cmd_convert(int argc, char **argv, struct gs_ctx *ctx)
 	}
 	if (err && err != o.out.err) {
 		gs_output_close(&o, false);
-		rc = fail_ctx(ctx, err, "cannot convert '%s'", cli.sources.items[0]);
+		rc = fail_ctx(ctx, err, "cannot convert '%s'", cli.pc.sources.items[0]);
 		goto out;
 	}
 	rc = gs_output_close(&o, true);

@@ -17,15 +17,18 @@ const char cmd_flame_usage[] =
 	"text, folded stacks, speedscope, goscope JSON), '-' for stdin, or a URL. Several\n"
 	"sources are merged.\n"
 	"\n"
-	"OPTIONS\n"
-	"  -o, -output FILE  write to FILE ('-' = stdout); default: the source's base name\n"
-	"                    with .flame.html (.flame.svg with --svg) in the current directory\n"
+	"The default output is the source's base name with .flame.html (.flame.svg with\n"
+	"--svg) in the current directory; -o FILE chooses another ('-' = stdout). --json\n"
+	"prints the aggregated call tree as JSON (to stdout, or -o). Frames are at\n"
+	"-filefunctions granularity unless another is given, as in pprof's flame graph.\n"
+	"\n"
+	"FLAME OPTIONS\n"
 	"  --svg             write a static SVG (flame orientation, tooltips as <title>)\n"
 	"  --width N         SVG width in pixels (default 1200)\n"
 	"  --flame           open the page in flame orientation (root at the bottom)\n"
 	"  --title TEXT      title of the page (default: the source name)\n"
-	"  --json            print the aggregated call tree as JSON (to stdout or -o)\n"
-	FLAME_CLI_PPROF_FLAGS_HELP
+	"\n"
+	GS_PPROF_CLI_USAGE
 	"\n"
 	"OUTPUT\n"
 	"  The path of the written file is printed on stderr.\n"
@@ -43,8 +46,8 @@ const char cmd_flame_usage[] =
 int cmd_flame(int argc, char **argv, struct gs_ctx *ctx)
 {
 	struct flame_cli cli;
-	const char *output = NULL, *title = NULL;
-	bool svg = false, json = false, flame = false;
+	const char *output, *title = NULL;
+	bool svg = false, json, flame = false;
 	int64_t width = 1200;
 	struct gs_flame *f = NULL;
 	struct gs_output o;
@@ -52,17 +55,19 @@ int cmd_flame(int argc, char **argv, struct gs_ctx *ctx)
 	int rc;
 
 	const struct gs_flag own[] = {
-		{"output", 'o', GS_FLAG_STR, &output},
 		{"svg", 0, GS_FLAG_BOOL, &svg},
 		{"width", 0, GS_FLAG_INT, &width},
 		{"flame", 0, GS_FLAG_BOOL, &flame},
 		{"title", 0, GS_FLAG_STR, &title},
-		{"json", 0, GS_FLAG_BOOL, &json},
 		{0},
 	};
 	rc = flame_cli_parse(&cli, gs_cli_find("flame"), own, argc, argv);
-	if (rc)
+	if (rc) {
+		flame_cli_release(&cli);
 		return rc == GS_FLAGS_HELP ? 0 : rc;
+	}
+	output = cli.pc.output;
+	json = cli.pc.json;
 	if (svg && json) {
 		flame_cli_release(&cli);
 		return usage_error("--svg and --json cannot be combined");
@@ -71,12 +76,11 @@ int cmd_flame(int argc, char **argv, struct gs_ctx *ctx)
 		flame_cli_release(&cli);
 		return usage_error("--width must be between 100 and 100000 pixels");
 	}
-	rc = flame_cli_load(&cli, ctx);
+	rc = flame_cli_load(&cli, GS_REPORT_FLAME, GS_GRAN_DEFAULT, ctx);
 	if (rc)
 		goto out;
 
 	struct gs_flame_opts fo;
-	gs_flame_opts_init(&fo);
 	flame_cli_tree_opts(&cli, &fo);
 	int err = gs_flame_build(cli.prof, &fo, ctx, &f);
 	if (err) {
@@ -85,7 +89,7 @@ int cmd_flame(int argc, char **argv, struct gs_ctx *ctx)
 	}
 
 	if (!output && !json) {
-		default_path = flame_cli_default_output(cli.sources.items[0], svg ? ".flame.svg"
+		default_path = flame_cli_default_output(cli.pc.sources.items[0], svg ? ".flame.svg"
 										  : ".flame.html");
 		if (!default_path) {
 			rc = fail("out of memory");

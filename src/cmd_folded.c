@@ -14,10 +14,10 @@ const char cmd_folded_usage[] =
 	"heaviest first. Values are those of the chosen sample type, in its unit (negative\n"
 	"for a diff). goscope reads folded stacks back as a source of every command.\n"
 	"\n"
-	"OPTIONS\n"
-	"  -o, -output FILE  write to FILE instead of stdout\n"
-	"  --json            print the stacks as JSON: [{\"stack\": [...], \"value\": N}]\n"
-	FLAME_CLI_PPROF_FLAGS_HELP
+	"-o FILE writes to FILE instead of stdout; --json prints the stacks as JSON:\n"
+	"[{\"stack\": [\"outermost\", ..., \"leaf\"], \"value\": N}, ...].\n"
+	"\n"
+	GS_PPROF_CLI_USAGE
 	"\n"
 	"EXIT STATUS\n"
 	"  0 success, 2 failure or bad input, 64 usage error\n"
@@ -67,31 +67,26 @@ static int folded_json(const char *text, size_t len, struct gs_out *out)
 int cmd_folded(int argc, char **argv, struct gs_ctx *ctx)
 {
 	struct flame_cli cli;
-	const char *output = NULL;
-	bool json = false;
 	struct gs_output o;
 	int rc;
 
-	const struct gs_flag own[] = {
-		{"output", 'o', GS_FLAG_STR, &output},
-		{"json", 0, GS_FLAG_BOOL, &json},
-		{0},
-	};
-	rc = flame_cli_parse(&cli, gs_cli_find("folded"), own, argc, argv);
-	if (rc)
+	rc = flame_cli_parse(&cli, gs_cli_find("folded"), NULL, argc, argv);
+	if (rc) {
+		flame_cli_release(&cli);
 		return rc == GS_FLAGS_HELP ? 0 : rc;
-	rc = flame_cli_load(&cli, ctx);
+	}
+	rc = flame_cli_load(&cli, GS_REPORT_FLAME, GS_GRAN_FUNCTIONS, ctx);
 	if (rc)
 		goto out;
 
 	struct gs_folded_opts fo;
 	flame_cli_folded_opts(&cli, &fo);
 
-	rc = gs_output_open(&o, output);
+	rc = gs_output_open(&o, cli.pc.output);
 	if (rc)
 		goto out;
 	int err;
-	if (json) {
+	if (cli.pc.json) {
 		struct gs_out text;
 		gs_out_init(&text, NULL, NULL);
 		err = gs_folded_write(cli.prof, &fo, &text, ctx);

@@ -410,6 +410,7 @@
     $('title').textContent = (D.title ? D.title + ' · ' : '') + (D.type || 'profile') +
       (DIFF ? ' (diff)' : '') + ': ' + D.totalText + ' total';
     $('subtitle').textContent = D.subtitle || '';
+    $('subtitle').title = D.subtitle || '';
     document.title = (D.title || 'flame graph') + ' · ' + (D.type || '') + ' ' + D.totalText;
   }
 

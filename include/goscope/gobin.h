@@ -251,9 +251,16 @@ int gs_symbolizer_lookup(struct gs_symbolizer *s, uint64_t pc, const struct gs_f
 			 size_t *n);
 
 /* What go tool addr2line and debug/gosym report for pc: the physical function holding it,
- * and the file and line of the innermost (possibly inlined) code at pc. Cheaper than the
- * frames: no inline tree walk. 0, or -ENOENT when no function holds pc. */
-int gs_symbolizer_position(struct gs_symbolizer *s, uint64_t pc, const char **function,
-			   const char **file, int32_t *line);
+ * and the file and line of the innermost (possibly inlined) code at pc, with the lengths of
+ * the names. Cheaper than the frames: no inline tree walk. Strings live as long as the
+ * pclntab. 0, or -ENOENT when no function holds pc. */
+struct gs_position {
+	const char *function;
+	size_t function_len;
+	const char *file;
+	size_t file_len;
+	int32_t line;
+};
+int gs_symbolizer_position(struct gs_symbolizer *s, uint64_t pc, struct gs_position *pos);
 
 #endif

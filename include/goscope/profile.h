@@ -144,14 +144,15 @@ static inline const uint32_t *gs_profile_stack(const struct gs_profile *p, uint3
 					       uint32_t *len)
 {
 	*len = p->stacks[stack].len;
-	return p->stack_locs + p->stacks[stack].start;
+	/* a profile whose stacks are all empty has no stack_locs array (NULL + 0 is UB) */
+	return p->stack_locs ? p->stack_locs + p->stacks[stack].start : NULL;
 }
 
 static inline const struct gs_label *gs_profile_labelset(const struct gs_profile *p, uint32_t set,
 							 uint32_t *len)
 {
 	*len = p->labelsets[set].len;
-	return p->labels + p->labelsets[set].start;
+	return p->labels ? p->labels + p->labelsets[set].start : NULL;
 }
 
 /* Index of the sample type called name (e.g. "cpu"), or -1. */

@@ -182,7 +182,8 @@ void gs_json_f64(struct gs_json *j, double v)
 		gs_out_str(j->out, "null");
 		return;
 	}
-	if (v == (double)(int64_t)v && fabs(v) < 1e15) {
+	/* range first: converting a larger double to int64_t is undefined */
+	if (fabs(v) < 1e15 && v == (double)(int64_t)v) {
 		gs_out_printf(j->out, "%lld", (long long)v);
 		return;
 	}

@@ -115,6 +115,11 @@ struct func_slot {
 	bool used;
 	bool direct; /* tables too odd for runs: decode on the spot */
 	const struct gs_pclntab *t;
+	size_t name_len;
+	/* the last file looked up in this function: most of a function is in one file */
+	int32_t file_no;
+	const char *file;
+	size_t file_len;
 	struct gs_func f;
 	const uint8_t *tree;
 	size_t tree_len;
@@ -288,9 +293,11 @@ static int func_tables(struct gs_symbolizer *s, uint64_t pc, struct func_slot **
 	fs->used = false;
 	fs->direct = false;
 	fs->t = s->t;
+	fs->file = NULL;
 	if (gs_pclntab_func_at(s->t, index, &f))
 		return -ENOENT; /* as gs_pclntab_find_func says of a malformed record */
 	fs->f = f;
+	fs->name_len = strlen(f.name);
 	if (gs_pclntab_funcdata(s->t, &f, GS_FUNCDATA_INLTREE, &fs->tree, &fs->tree_len))
 		fs->tree = NULL;
 	uint32_t inl = 0;
@@ -352,15 +359,22 @@ int gs_symbolizer_lookup(struct gs_symbolizer *s, uint64_t pc, const struct gs_f
 	return sl->found ? 0 : -ENOENT;
 }
 
-int gs_symbolizer_position(struct gs_symbolizer *s, uint64_t pc, const char **function,
-			   const char **file, int32_t *line)
+int gs_symbolizer_position(struct gs_symbolizer *s, uint64_t pc, struct gs_position *pos)
 {
 	struct func_slot *fs;
 	int err = func_tables(s, pc, &fs);
 	if (err)
 		return err;
-	*function = fs->f.name;
-	*file = gs_pclntab_file_name(s->t, &fs->f, value_runs(fs, VAL_FILE, pc));
-	*line = value_runs(fs, VAL_LINE, pc);
+	int32_t fno = value_runs(fs, VAL_FILE, pc);
+	if (!fs->file || fno != fs->file_no) {
+		fs->file = gs_pclntab_file_name(s->t, &fs->f, fno);
+		fs->file_len = strlen(fs->file);
+		fs->file_no = fno;
+	}
+	pos->function = fs->f.name;
+	pos->function_len = fs->name_len;
+	pos->file = fs->file;
+	pos->file_len = fs->file_len;
+	pos->line = value_runs(fs, VAL_LINE, pc);
 	return 0;
 }

@@ -2,8 +2,9 @@
  * memory depends on distinct stacks, locations and strings rather than on input length, then
  * resolves references and checks the profile the way pprof's CheckValid does. Samples come
  * before the locations and strings they name (the Go runtime writes them in that order), so
- * stacks of raw location ids and raw label tuples are interned first and remapped at the end.
- * The legacy text formats are in legacy.c; format detection is here (gs_profile_parse). */
+ * stacks are interned as slots (location ids in order of first sight) and label tuples raw,
+ * and both are resolved at the end. The legacy text formats are in legacy.c; format detection
+ * is here (gs_profile_parse). */
 #include "internal.h"
 #include "goscope/flame.h"
 
@@ -78,12 +79,15 @@ struct dec {
 	struct gs_value_type *stypes; /* raw string indices */
 	size_t n_stypes, cap_stypes;
 
-	/* interned stacks of raw location ids; stack 0 is empty */
-	uint64_t *rs_ids;
-	size_t n_rs_ids, cap_rs_ids;
-	struct raw_span *rs;
-	size_t n_rs, cap_rs;
-	struct gs_idxmap rs_map;
+	/* Location ids seen in samples get slots in order of first sight; stacks are interned in
+	 * the profile as slot sequences and translated to location indices at the end (for the
+	 * Go runtime's output slot and location order agree, and nothing needs translating). */
+	uint32_t *slot_of_small_id; /* id < n_small: slot + 1, 0 = none yet */
+	size_t n_small;
+	struct gs_idxmap slot_map;  /* larger ids */
+	uint64_t *slot_ids;         /* slot -> id */
+	uint32_t *slot_first_sample;
+	size_t n_slots, cap_slots;
 
 	/* interned raw label tuples (in input order); set 0 is empty */
 	struct raw_label *rl;
@@ -109,8 +113,8 @@ struct dec {
 	size_t cap_line_function_ids;
 
 	/* scratch for one message; grows to the largest seen */
-	uint64_t *ids;
-	size_t cap_ids;
+	uint32_t *slots;
+	size_t cap_slots_scratch;
 	struct raw_label *labels;
 	size_t cap_labels;
 	struct gs_line *lines;
@@ -198,6 +202,10 @@ static int read_repeated(struct dec *d, const struct gs_pb_field *f, uint64_t **
 		return wire_err(d, f, field);
 	struct gs_rd sub = f->sub;
 	size_t count = packed_count(&sub);
+	if (sub.len == 0)
+		return 0;
+	if (count == 0)
+		return dec_err(d, -EBADMSG, "bad varint in packed %s", field);
 	if (*n + count > limit)
 		return dec_err(d, -E2BIG, "more than %llu %s entries", (unsigned long long)limit,
 			       field);
@@ -222,40 +230,106 @@ static int want_varint(struct dec *d, const struct gs_pb_field *f, const char *f
 
 /* ---- samples ---- */
 
-struct rs_key {
+/* Ids below this are looked up in a flat array (4 bytes per id up to the largest seen), the
+ * rest in a hash map: the Go runtime numbers locations 1, 2, 3, ... */
+#define SMALL_ID_LIMIT (1u << 22)
+
+struct slot_key {
 	const struct dec *d;
-	const uint64_t *ids;
-	size_t n;
+	uint64_t id;
 };
 
-static bool rs_eq(const void *arg, uint32_t idx)
+static bool slot_eq(const void *arg, uint32_t idx)
 {
-	const struct rs_key *k = arg;
-	const struct raw_span *s = &k->d->rs[idx];
-	return s->len == k->n &&
-	       (k->n == 0 || !memcmp(k->d->rs_ids + s->start, k->ids, k->n * sizeof(uint64_t)));
+	const struct slot_key *k = arg;
+	return k->d->slot_ids[idx] == k->id;
 }
 
-static int intern_raw_stack(struct dec *d, const uint64_t *ids, size_t n, uint32_t *idx)
+static int new_slot(struct dec *d, uint64_t id, uint32_t *slot)
 {
-	struct rs_key key = {d, ids, n};
-	uint64_t h = gs_hash_bytes(ids, n * sizeof(uint64_t), 0x57ac);
-	if (gs_idxmap_find(&d->rs_map, h, rs_eq, &key, idx) == 0)
+	if (d->n_slots >= d->p->limits.locations)
+		return dec_err(d, -E2BIG, "more than %llu distinct location ids (limits.locations)",
+			       (unsigned long long)d->p->limits.locations);
+	if (d->n_slots + 1 > d->cap_slots) {
+		size_t cap = d->cap_slots;
+		if (gs_grow_array(&d->slot_ids, &cap, d->n_slots + 1, sizeof(uint64_t)) ||
+		    gs_grow_array(&d->slot_first_sample, &d->cap_slots, d->n_slots + 1,
+				  sizeof(uint32_t)))
+			return dec_nomem(d, -ENOMEM);
+		if (cap < d->cap_slots)
+			d->cap_slots = cap;
+	}
+	*slot = (uint32_t)d->n_slots;
+	d->slot_ids[d->n_slots] = id;
+	d->slot_first_sample[d->n_slots] = (uint32_t)d->n_smp;
+	d->n_slots++;
+	return 0;
+}
+
+/* The slot of a location id, given one on first sight. */
+static inline int slot_of(struct dec *d, uint64_t id, uint32_t *slot)
+{
+	int err;
+	if (GS_LIKELY(id < d->n_small) && d->slot_of_small_id[id]) {
+		*slot = d->slot_of_small_id[id] - 1;
 		return 0;
-	if (d->n_rs >= d->p->limits.samples)
-		return dec_err(d, -E2BIG, "too many distinct stacks (cap %llu, limits.samples)",
-			       (unsigned long long)d->p->limits.samples);
-	if (gs_grow_array(&d->rs, &d->cap_rs, d->n_rs + 1, sizeof(*d->rs)) ||
-	    gs_grow_array(&d->rs_ids, &d->cap_rs_ids, d->n_rs_ids + n, sizeof(*d->rs_ids)))
+	}
+	if (id < SMALL_ID_LIMIT) {
+		if (id >= d->n_small) {
+			size_t n = d->n_small ? d->n_small : 1024;
+			while (n <= id)
+				n *= 2;
+			uint32_t *a = realloc(d->slot_of_small_id, n * sizeof(uint32_t));
+			if (!a)
+				return dec_nomem(d, -ENOMEM);
+			memset(a + d->n_small, 0, (n - d->n_small) * sizeof(uint32_t));
+			d->slot_of_small_id = a;
+			d->n_small = n;
+		}
+		if ((err = new_slot(d, id, slot)))
+			return err;
+		d->slot_of_small_id[id] = *slot + 1;
+		return 0;
+	}
+	struct slot_key k = {d, id};
+	uint64_t h = gs_hash_u64(id);
+	if (gs_idxmap_find(&d->slot_map, h, slot_eq, &k, slot) == 0)
+		return 0;
+	if ((err = new_slot(d, id, slot)))
+		return err;
+	uint32_t out;
+	if (gs_idxmap_intern(&d->slot_map, h, slot_eq, &k, *slot, &out, NULL))
 		return dec_nomem(d, -ENOMEM);
-	if (n)
-		memcpy(d->rs_ids + d->n_rs_ids, ids, n * sizeof(uint64_t));
-	uint32_t new_idx = (uint32_t)d->n_rs;
-	if (gs_idxmap_intern(&d->rs_map, h, rs_eq, &key, new_idx, idx, NULL))
-		return dec_nomem(d, -ENOMEM);
-	d->rs[new_idx] = (struct raw_span){d->n_rs_ids, (uint32_t)n, (uint32_t)d->n_smp};
-	d->n_rs_ids += n;
-	d->n_rs++;
+	return 0;
+}
+
+/* Appends the location ids of a sample field (packed or not), as slots, to d->slots. */
+static int read_location_ids(struct dec *d, const struct gs_pb_field *f, size_t *n)
+{
+	uint64_t limit = d->p->limits.stack_depth, id;
+	struct gs_rd sub;
+	int err;
+	if (f->wire == GS_WIRE_VARINT)
+		gs_rd_init(&sub, NULL, 0);
+	else if (f->wire == GS_WIRE_LEN)
+		sub = f->sub;
+	else
+		return wire_err(d, f, "location_id");
+	for (bool single = f->wire == GS_WIRE_VARINT; single || !gs_rd_eof(&sub); single = false) {
+		if (single)
+			id = f->u64;
+		else if (gs_rd_uvarint(&sub, &id))
+			return dec_err(d, -EBADMSG, "bad varint in packed location_id");
+		if (GS_UNLIKELY(*n >= limit))
+			return dec_err(d, -E2BIG, "more than %llu location_id entries "
+				       "(limits.stack_depth)", (unsigned long long)limit);
+		if (GS_UNLIKELY(*n >= d->cap_slots_scratch) &&
+		    gs_grow_array(&d->slots, &d->cap_slots_scratch, *n + 1, sizeof(uint32_t)))
+			return dec_nomem(d, -ENOMEM);
+		if ((err = slot_of(d, id, &d->slots[*n])))
+			return err;
+		(*n)++;
+	}
 	return 0;
 }
 
@@ -347,8 +421,7 @@ static int dec_sample(struct dec *d, struct gs_rd *rd)
 			return bad(d, what);
 		switch (f.num) {
 		case 1:
-			err = read_repeated(d, &f, &d->ids, &n_ids, &d->cap_ids, d->p->limits.stack_depth,
-					    "location_id");
+			err = read_location_ids(d, &f, &n_ids);
 			if (err)
 				return err;
 			break;
@@ -393,7 +466,9 @@ static int dec_sample(struct dec *d, struct gs_rd *rd)
 		d->bad_count = count;
 	}
 	uint32_t stack = 0, labels = 0;
-	err = intern_raw_stack(d, d->ids, n_ids, &stack);
+	err = gs_profile_intern_stack(d->p, d->slots, n_ids, &stack);
+	if (err)
+		return dec_cap(d, err, "distinct stacks", d->p->limits.samples, "samples");
 	if (!err && n_labels)
 		err = intern_raw_labels(d, d->labels, n_labels, &labels);
 	if (err)
@@ -569,8 +644,8 @@ static int dec_string(struct dec *d, const struct gs_rd *rd)
 {
 	uint32_t idx;
 	if (d->n_str == 0 && rd->len != 0)
-		return dec_err(d, -EBADMSG, "string_table[0] must be \"\" (it is \"%.40s\")",
-			       (const char *)rd->p);
+		return dec_err(d, -EBADMSG, "string_table[0] must be \"\" (it is \"%.*s\")",
+			       (int)(rd->len < 40 ? rd->len : 40), (const char *)rd->p);
 	if (d->n_str >= d->p->limits.strings)
 		return dec_err(d, -E2BIG, "more than %llu strings (limits.strings)",
 			       (unsigned long long)d->p->limits.strings);
@@ -850,44 +925,43 @@ out_maps:
 	return err;
 }
 
-/* Rebuilds raw stacks and label sets through the builder and points the samples at them. */
+/* Points the samples' stacks at location indices and rebuilds their label sets through the
+ * builder, now that strings are known. */
 static int resolve_samples(struct dec *d, const struct id_index *locs)
 {
 	struct gs_profile *p = d->p;
-	uint32_t *stack_map = NULL, *label_map = NULL, *frames = NULL;
+	uint32_t *label_map = NULL, *slot_loc = NULL;
 	struct gs_label *labels = NULL;
-	size_t max_depth = 0, max_labels = 0;
+	size_t max_labels = 0;
+	bool in_order = true;
 	int err = 0;
 
-	for (size_t i = 0; i < d->n_rs; i++)
-		if (d->rs[i].len > max_depth)
-			max_depth = d->rs[i].len;
 	for (size_t i = 0; i < d->n_rls; i++)
 		if (d->rls[i].len > max_labels)
 			max_labels = d->rls[i].len;
-	stack_map = malloc((d->n_rs ? d->n_rs : 1) * sizeof(uint32_t));
+	slot_loc = malloc((d->n_slots ? d->n_slots : 1) * sizeof(uint32_t));
 	label_map = malloc((d->n_rls ? d->n_rls : 1) * sizeof(uint32_t));
-	frames = malloc((max_depth ? max_depth : 1) * sizeof(uint32_t));
 	labels = malloc((max_labels ? max_labels : 1) * sizeof(*labels));
-	if (!stack_map || !label_map || !frames || !labels) {
+	if (!slot_loc || !label_map || !labels) {
 		err = dec_nomem(d, -ENOMEM);
 		goto out;
 	}
-	for (size_t i = 0; i < d->n_rs; i++) {
-		const struct raw_span *s = &d->rs[i];
-		for (uint32_t j = 0; j < s->len; j++) {
-			uint64_t id = d->rs_ids[s->start + j];
-			if (!id_index_find(locs, id, &frames[j])) {
-				err = gs_ctx_err(d->ctx, -EBADMSG,
-						 "sample %u references location id %llu, which does "
-						 "not exist",
-						 s->first_sample, (unsigned long long)id);
-				goto out;
-			}
+	for (size_t i = 0; i < d->n_slots; i++) {
+		if (!id_index_find(locs, d->slot_ids[i], &slot_loc[i])) {
+			err = gs_ctx_err(d->ctx, -EBADMSG,
+					 "sample %u references location id %llu, which does not exist",
+					 d->slot_first_sample[i], (unsigned long long)d->slot_ids[i]);
+			goto out;
 		}
-		err = gs_profile_intern_stack(p, frames, s->len, &stack_map[i]);
-		if (err) {
-			err = dec_cap(d, err, "distinct stacks", p->limits.samples, "samples");
+		in_order &= slot_loc[i] == i;
+	}
+	if (!in_order) {
+		/* slots map one-to-one to locations, so distinct stacks stay distinct when
+		 * translated in place; only their index needs rebuilding */
+		for (size_t i = 0; i < p->n_stack_locs; i++)
+			p->stack_locs[i] = slot_loc[p->stack_locs[i]];
+		if ((err = gs_profile_rehash_stacks(p))) {
+			err = dec_nomem(d, err);
 			goto out;
 		}
 	}
@@ -922,14 +996,11 @@ static int resolve_samples(struct dec *d, const struct id_index *locs)
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < d->n_smp; i++) {
-		d->smp[i].stack = stack_map[d->smp[i].stack];
+	for (size_t i = 0; i < d->n_smp; i++)
 		d->smp[i].labels = label_map[d->smp[i].labels];
-	}
 out:
-	free(stack_map);
 	free(label_map);
-	free(frames);
+	free(slot_loc);
 	free(labels);
 	return err;
 }
@@ -986,9 +1057,11 @@ static void dec_release(struct dec *d)
 {
 	free(d->str_map);
 	free(d->stypes);
-	free(d->rs_ids);
-	free(d->rs);
-	gs_idxmap_release(&d->rs_map);
+	free(d->slot_of_small_id);
+	gs_idxmap_release(&d->slot_map);
+	free(d->slot_ids);
+	free(d->slot_first_sample);
+	free(d->slots);
 	free(d->rl);
 	free(d->rls);
 	gs_idxmap_release(&d->rls_map);
@@ -996,7 +1069,6 @@ static void dec_release(struct dec *d)
 	free(d->vals);
 	free(d->loc_mapping_ids);
 	free(d->line_function_ids);
-	free(d->ids);
 	free(d->labels);
 	free(d->lines);
 	free(d->line_fids);
@@ -1017,7 +1089,7 @@ int gs_proto_decode(struct gs_win *w, struct gs_ctx *ctx, struct gs_profile **ou
 	memset(&d, 0, sizeof(d));
 	d.ctx = ctx;
 	d.w = w;
-	gs_idxmap_init(&d.rs_map);
+	gs_idxmap_init(&d.slot_map);
 	gs_idxmap_init(&d.rls_map);
 	err = gs_profile_new(ctx, &d.p);
 	if (err) {

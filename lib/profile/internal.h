@@ -85,6 +85,10 @@ static inline int gs_grow_array(void *arr, size_t *cap, size_t need, size_t item
 	return 0;
 }
 
+/* Rebuilds p's stack index after the contents of its stacks were rewritten in place (profile.c;
+ * the rewrite must keep distinct stacks distinct, else -EINVAL). On failure p must be freed. */
+int gs_profile_rehash_stacks(struct gs_profile *p);
+
 /* ---- protobuf wire format (proto.c) ---- */
 enum {
 	GS_WIRE_VARINT = 0,

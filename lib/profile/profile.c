@@ -1,6 +1,6 @@
 /* The gs_profile model and its builder: interning of strings, stacks and label sets, and the
  * caps that bound every table. Codecs, merging and filters build profiles through these. */
-#include "goscope/profile.h"
+#include "internal.h"
 
 /* Makes array *arr (*cap items allocated) hold at least need items of size item; fails with
  * -E2BIG past limit (0 = none) or past what a uint32_t index can name. */
@@ -39,6 +39,11 @@ int gs_profile_new(const struct gs_ctx *ctx, struct gs_profile **out)
 	gs_idxmap_init(&p->stack_map);
 	gs_idxmap_init(&p->labelset_map);
 	int err = gs_strtab_init(&p->strings);
+	/* never NULL, so that gs_profile_stack/labelset of the empty set stay defined behaviour */
+	if (!err)
+		err = RESERVE(p, stack_locs, 1, 0);
+	if (!err)
+		err = RESERVE(p, labels, 1, 0);
 	if (!err)
 		err = gs_profile_intern_stack(p, NULL, 0, &idx);
 	if (!err)
@@ -159,10 +164,15 @@ static bool stack_eq(const void *arg, uint32_t idx)
 	       (k->n == 0 || !memcmp(k->p->stack_locs + s->start, k->locs, k->n * sizeof(uint32_t)));
 }
 
+static uint64_t stack_hash(const uint32_t *locs, size_t n)
+{
+	return gs_hash_bytes(locs, n * sizeof(uint32_t), 0x5ac);
+}
+
 int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n, uint32_t *idx)
 {
 	struct stack_key key = {p, locs, n};
-	uint64_t h = gs_hash_bytes(locs, n * sizeof(uint32_t), 0x5ac);
+	uint64_t h = stack_hash(locs, n);
 	if (n > p->limits.stack_depth)
 		return -E2BIG;
 	if (gs_idxmap_find(&p->stack_map, h, stack_eq, &key, idx) == 0)
@@ -182,6 +192,25 @@ int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n
 	p->stacks[new_idx] = (struct gs_span){(uint32_t)p->n_stack_locs, (uint32_t)n};
 	p->n_stack_locs += n;
 	p->n_stacks++;
+	return 0;
+}
+
+int gs_profile_rehash_stacks(struct gs_profile *p)
+{
+	gs_idxmap_release(&p->stack_map);
+	gs_idxmap_init(&p->stack_map);
+	for (size_t i = 0; i < p->n_stacks; i++) {
+		const struct gs_span *s = &p->stacks[i];
+		struct stack_key key = {p, p->stack_locs + s->start, s->len};
+		uint32_t out;
+		bool inserted;
+		int err = gs_idxmap_intern(&p->stack_map, stack_hash(key.locs, key.n), stack_eq, &key,
+					   (uint32_t)i, &out, &inserted);
+		if (err)
+			return err;
+		if (!inserted)
+			return -EINVAL;
+	}
 	return 0;
 }
 

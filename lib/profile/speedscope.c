@@ -41,7 +41,7 @@ static int frame_location(struct sreader *r, int64_t fi, const char *where, size
 	gs_jv_i64(gs_jv_get(fr, "line"), &line);
 	gs_jv_i64(gs_jv_get(fr, "col"), &col);
 	struct gs_function fn = {.id = p->n_functions + 1};
-	uint32_t idx;
+	uint32_t idx = 0;
 	int err = gs_profile_intern_cstr(p, name, &fn.name);
 	if (!err)
 		err = gs_profile_intern_cstr(p, file ? file : "", &fn.filename);

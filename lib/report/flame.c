@@ -23,11 +23,14 @@ struct frame_key {
 	bool inlined;
 };
 
+struct child_slot;
+
 struct tnode {
 	uint32_t frame;
 	uint32_t parent;
 	uint32_t first_child;
 	uint32_t next_sibling;
+	uint32_t n_children;
 	int64_t pos, neg, self;
 };
 
@@ -44,7 +47,8 @@ struct builder {
 
 	struct tnode *t;
 	size_t n_t, cap_t;
-	struct gs_idxmap child_map; /* (parent, frame) -> node */
+	struct child_slot *child_slots; /* (parent, frame) -> node, open addressing */
+	size_t child_cap, child_count;
 };
 
 struct frame_probe {
@@ -261,23 +265,80 @@ static int location_frames(struct builder *b, uint32_t **loc_start_out, uint32_t
 	return 0;
 }
 
-struct child_probe {
-	const struct tnode *t;
-	uint32_t parent, frame;
+/* Finding the child of a node for a frame is the hot loop of the aggregation. Most nodes
+ * have a few children, and a node created while walking a stack has none, so children are
+ * found by walking the sibling list; only nodes with more than FANOUT_SCAN children also index
+ * them in a (parent, frame) -> child hash map, whose slot holds key and node together (one
+ * cache miss per probe). Key 0 marks an empty slot. */
+#define FANOUT_SCAN 8
+
+struct child_slot {
+	uint64_t key; /* (parent << 32 | frame) + 1 */
+	uint32_t node;
 };
 
-static bool child_eq(const void *arg, uint32_t idx)
+static int child_grow(struct builder *b)
 {
-	const struct child_probe *pr = arg;
-	return pr->t[idx].parent == pr->parent && pr->t[idx].frame == pr->frame;
+	size_t cap = b->child_cap ? b->child_cap * 2 : 4096;
+	struct child_slot *slots = calloc(cap, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->child_cap; i++) {
+		if (!b->child_slots[i].key)
+			continue;
+		size_t s = gs_hash_u64(b->child_slots[i].key) & (cap - 1);
+		while (slots[s].key)
+			s = (s + 1) & (cap - 1);
+		slots[s] = b->child_slots[i];
+	}
+	free(b->child_slots);
+	b->child_slots = slots;
+	b->child_cap = cap;
+	return 0;
+}
+
+/* The slot of key: the one holding it, or the empty one where it goes. */
+static struct child_slot *child_slot(struct builder *b, uint64_t key)
+{
+	size_t mask = b->child_cap - 1;
+	size_t s = gs_hash_u64(key) & mask;
+	while (b->child_slots[s].key && b->child_slots[s].key != key)
+		s = (s + 1) & mask;
+	return &b->child_slots[s];
+}
+
+static int child_index(struct builder *b, uint32_t parent, uint32_t child)
+{
+	if ((b->child_count + 1) * 2 > b->child_cap) {
+		int err = child_grow(b);
+		if (err)
+			return err;
+	}
+	struct child_slot *slot = child_slot(b, ((uint64_t)parent << 32 | b->t[child].frame) + 1);
+	slot->key = ((uint64_t)parent << 32 | b->t[child].frame) + 1;
+	slot->node = child;
+	b->child_count++;
+	return 0;
 }
 
 /* The child of parent for frame, created if absent. */
 static int child_of(struct builder *b, uint32_t parent, uint32_t frame, uint32_t *out)
 {
-	struct child_probe pr = {b->t, parent, frame};
-	uint32_t idx;
-	bool inserted;
+	int err;
+	if (b->t[parent].n_children > FANOUT_SCAN) {
+		struct child_slot *slot = child_slot(b, ((uint64_t)parent << 32 | frame) + 1);
+		if (slot->key) {
+			*out = slot->node;
+			return 0;
+		}
+	} else {
+		for (uint32_t c = b->t[parent].first_child; c != GS_NONE; c = b->t[c].next_sibling) {
+			if (b->t[c].frame == frame) {
+				*out = c;
+				return 0;
+			}
+		}
+	}
 	if (b->n_t >= b->p->limits.samples || b->n_t >= UINT32_MAX - 1)
 		return gs_ctx_err(b->ctx, -E2BIG, "call tree has more than %llu nodes",
 				  (unsigned long long)b->n_t);
@@ -288,20 +349,24 @@ static int child_of(struct builder *b, uint32_t parent, uint32_t frame, uint32_t
 			return -ENOMEM;
 		b->t = t;
 		b->cap_t = n;
-		pr.t = t;
 	}
-	int err = gs_idxmap_intern(&b->child_map, gs_hash_u64((uint64_t)parent << 32 | frame),
-				   child_eq, &pr, (uint32_t)b->n_t, &idx, &inserted);
-	if (err)
+	uint32_t idx = (uint32_t)b->n_t++;
+	struct tnode *nd = &b->t[idx];
+	struct tnode *pn = &b->t[parent];
+	nd->frame = frame;
+	nd->parent = parent;
+	nd->first_child = GS_NONE;
+	nd->n_children = 0;
+	nd->next_sibling = pn->first_child;
+	nd->pos = nd->neg = nd->self = 0;
+	pn->first_child = idx;
+	pn->n_children++;
+	if (pn->n_children == FANOUT_SCAN + 1) {
+		for (uint32_t c = pn->first_child; c != GS_NONE; c = b->t[c].next_sibling)
+			if ((err = child_index(b, parent, c)))
+				return err;
+	} else if (pn->n_children > FANOUT_SCAN + 1 && (err = child_index(b, parent, idx))) {
 		return err;
-	if (inserted) {
-		struct tnode *nd = &b->t[b->n_t++];
-		nd->frame = frame;
-		nd->parent = parent;
-		nd->first_child = GS_NONE;
-		nd->next_sibling = b->t[parent].first_child;
-		nd->pos = nd->neg = nd->self = 0;
-		b->t[parent].first_child = idx;
 	}
 	*out = idx;
 	return 0;
@@ -530,7 +595,7 @@ static int build(struct builder *b)
 		err = -ENOMEM;
 		goto out;
 	}
-	b->t[0] = (struct tnode){0, GS_NONE, GS_NONE, GS_NONE, 0, 0, 0};
+	b->t[0] = (struct tnode){0, GS_NONE, GS_NONE, GS_NONE, 0, 0, 0, 0};
 	b->n_t = 1;
 	for (size_t st = 0; st < p->n_stacks; st++) {
 		int64_t pos = stack_pos[st], neg = stack_neg[st];
@@ -599,14 +664,13 @@ int gs_flame_build(const struct gs_profile *p, const struct gs_flame_opts *o, st
 	if (!b.f)
 		return -ENOMEM;
 	gs_idxmap_init(&b.frame_map);
-	gs_idxmap_init(&b.child_map);
 	err = gs_strtab_init(&b.f->strings);
 	if (!err)
 		err = build(&b);
 	free(b.keys);
 	gs_idxmap_release(&b.frame_map);
 	free(b.t);
-	gs_idxmap_release(&b.child_map);
+	free(b.child_slots);
 	if (err) {
 		if (err == -ENOMEM && !ctx->errmsg[0])
 			gs_ctx_err(ctx, err, "out of memory building the call tree");

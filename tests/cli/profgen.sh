@@ -1,8 +1,8 @@
 # Builds (once, cached in $FIXTURES) and runs a small Go program that writes real profiles
 # into a directory: cpu.pb.gz (CPU with pprof labels), heap.pb.gz, goroutine.pb.gz (with
 # labels), and the ?debug=1 texts goroutine.txt, threadcreate.txt, heap.txt, block.txt,
-# mutex.txt, plus allocs.pb.gz, block.pb.gz and mutex.pb.gz. Sourced by the t01xx tests after
-# common.sh: `profgen DIR`.
+# mutex.txt, plus allocs.pb.gz, block.pb.gz and mutex.pb.gz, and DIR/profgen, the binary that
+# wrote them. Sourced by the t01xx tests after common.sh: `profgen DIR`.
 : "${GO:?GO must point at the go tool}"
 : "${FIXTURES:?}"
 export HOME=${HOME:-$FIXTURES}
@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"time"
 )
@@ -79,8 +80,10 @@ func main() {
 		wg.Add(1)
 		go pprof.Do(context.Background(), pprof.Labels("worker", w, "phase", "burn"), func(context.Context) {
 			defer wg.Done()
+			// a fixed amount of CPU work (about 0.3 s), so that a busy machine still
+			// yields labelled samples of both workers
 			end := time.Now().Add(400 * time.Millisecond)
-			for time.Now().Before(end) {
+			for i := 0; i < 1500 || time.Now().Before(end); i++ {
 				burn(200000)
 				mu.Lock()
 				allocate(50)
@@ -105,7 +108,16 @@ func main() {
 		})
 	}
 	ready.Wait()
-	time.Sleep(50 * time.Millisecond)
+	// wait until all three sit in the channel receive (on a busy machine one may still be
+	// between Done and the receive), so that the two "y" goroutines share one stack
+	buf := make([]byte, 1<<20)
+	for i := 0; i < 500; i++ {
+		n := runtime.Stack(buf, true)
+		if strings.Count(string(buf[:n]), "[chan receive]") >= 3 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	runtime.GC()
 
 	for _, name := range []string{"goroutine", "heap", "allocs", "block", "mutex", "threadcreate"} {
@@ -127,5 +139,7 @@ profgen() {
 	[ -x "$FIXTURES/profgen" ] && [ "$FIXTURES/profgen" -nt "$SRCDIR/tests/cli/profgen.sh" ] ||
 		profgen_build
 	mkdir -p "$1"
-	"$FIXTURES/profgen" "$1" || fail_test "profgen failed"
+	# a private copy: another test may rebuild the shared one while this one uses it
+	cp "$FIXTURES/profgen" "$1/profgen" || fail_test "cannot copy profgen"
+	"$1/profgen" "$1" || fail_test "profgen failed"
 }

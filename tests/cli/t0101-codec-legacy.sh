@@ -11,7 +11,7 @@ set -u
 
 d="$SCRATCH/profiles"
 profgen "$d"
-bin="$FIXTURES/profgen"
+bin="$d/profgen"
 
 pprof() {
 	"$GO" tool pprof "$@" 2>/dev/null

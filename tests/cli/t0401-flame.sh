@@ -47,6 +47,23 @@ assert abs(d["nodeValue"][0] - d["total"]) < 1e-9, (d["nodeValue"][0], d["total"
 assert "main.hot" in d["strings"], "main.hot missing"
 PY
 
+# the script runs in a real browser when one is installed: title, search and pivot from the
+# URL fragment end up in the DOM (a JavaScript error would leave them empty)
+browser=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+if [ -n "$browser" ]; then
+	dom=$(timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$SCRATCH/chrome" --virtual-time-budget=5000 \
+		--dump-dom "file://$SCRATCH/cpu.flame.html#q=main%5C.hot&p=main.work" 2>/dev/null)
+	printf '%s' "$dom" | grep -q '<span id="title">cpu.pb.gz · cpu: [0-9.]*m\?s total</span>' ||
+		fail_test "page title not rendered: $(printf '%s' "$dom" | grep -o '<span id="title">[^<]*' | head -1)"
+	printf '%s' "$dom" | grep -q '<span id="match"[^>]*>matched: [0-9.]*m\?s ([0-9.]*%)</span>' ||
+		fail_test "search from the fragment did not report a match"
+	printf '%s' "$dom" | grep -q 'pivot: main.work' || fail_test "pivot from the fragment not shown"
+else
+	echo "note: no Chromium, the page's script was not run"
+fi
+
 # the JSON tree: total and root value equal pprof's total; children sum to at most the parent
 "$GOSCOPE" flame --json cpu.pb.gz >tree.json || fail_test "flame --json exited $?"
 want=$("$GO" tool pprof -top -unit=ns cpu.pb.gz 2>/dev/null | sed -n 's/.* of \([0-9]*\)ns total$/\1/p')

@@ -37,8 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				struct gs_frame fr[8];
 				const struct gs_frame *cf;
 				size_t nf, cn;
-				const char *fn, *file;
-				int32_t line;
+				struct gs_position pos;
 				int a = gs_pclntab_frames(t, pcs[k], fr, 8, &nf);
 				int b = gs_symbolizer_lookup(s, pcs[k], &cf, &cn);
 				if (a != b || (a == 0 && nf != cn))
@@ -47,8 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (strcmp(fr[j].function, cf[j].function) ||
 					    strcmp(fr[j].file, cf[j].file) || fr[j].line != cf[j].line)
 						__builtin_trap();
-				if (gs_symbolizer_position(s, pcs[k], &fn, &file, &line) == 0 && a == 0 &&
-				    (strcmp(file, fr[0].file) || line != fr[0].line))
+				if (gs_symbolizer_position(s, pcs[k], &pos) == 0 && a == 0 &&
+				    (strcmp(pos.file, fr[0].file) || pos.line != fr[0].line ||
+				     pos.file_len != strlen(pos.file)))
 					__builtin_trap();
 				gs_pclntab_sp(t, &f, pcs[k]);
 				gs_pclntab_pcdata(t, &f, 0, pcs[k]);

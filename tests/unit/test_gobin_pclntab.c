@@ -83,13 +83,17 @@ static void check_synthetic(int flags, const char *source)
 		assert_string_equal(cf[0].function, "main.inner");
 		assert_string_equal(cf[1].function, "main.beta");
 		assert_int_equal(gs_symbolizer_lookup(s, T(0x200), &cf, &cn), -ENOENT);
-		const char *fn, *file;
-		int32_t line;
-		assert_int_equal(gs_symbolizer_position(s, T(0x54), &fn, &file, &line), 0);
-		assert_string_equal(fn, "main.beta");
-		assert_string_equal(file, "/src/c.go");
-		assert_int_equal(line, 30);
-		assert_int_equal(gs_symbolizer_position(s, T(0x100), &fn, &file, &line), -ENOENT);
+		struct gs_position pos;
+		assert_int_equal(gs_symbolizer_position(s, T(0x54), &pos), 0);
+		assert_string_equal(pos.function, "main.beta");
+		assert_int_equal(pos.function_len, 9);
+		assert_string_equal(pos.file, "/src/c.go");
+		assert_int_equal(pos.file_len, 9);
+		assert_int_equal(pos.line, 30);
+		assert_int_equal(gs_symbolizer_position(s, T(0x44), &pos), 0);
+		assert_string_equal(pos.file, "/src/b.go"); /* the per-function file cache moves on */
+		assert_int_equal(pos.line, 20);
+		assert_int_equal(gs_symbolizer_position(s, T(0x100), &pos), -ENOENT);
 	}
 	gs_symbolizer_free(s);
 	gs_pclntab_free(t);
@@ -187,13 +191,13 @@ static void test_fixture(void **state)
 				assert_int_equal(fr[k].inlined, k + 1 < n);
 			}
 			assert_string_equal(fr[n - 1].function, f.name);
-			const char *fn, *file;
-			int32_t line;
-			assert_int_equal(gs_symbolizer_position(s, pc, &fn, &file, &line), 0);
-			assert_string_equal(fn, f.name);
-			assert_string_equal(file, fr[0].file);
-			assert_int_equal(line, fr[0].line);
-			assert_int_equal(line, gs_pclntab_line(t, &f, pc));
+			struct gs_position pos;
+			assert_int_equal(gs_symbolizer_position(s, pc, &pos), 0);
+			assert_string_equal(pos.function, f.name);
+			assert_string_equal(pos.file, fr[0].file);
+			assert_int_equal(pos.file_len, strlen(fr[0].file));
+			assert_int_equal(pos.line, fr[0].line);
+			assert_int_equal(pos.line, gs_pclntab_line(t, &f, pc));
 			inlined_pcs += n > 1;
 			checked++;
 		}

@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "profile/internal.h"
+#include "../fuzz/chunked_reader.h"
 
 /* ---- building protobuf bytes ---- */
 
@@ -489,26 +490,6 @@ static void test_gzip_bomb(void **state)
 	gs_buf_release(&gz);
 }
 
-/* A read callback handing out at most `chunk` bytes per call. */
-struct chunked {
-	const uint8_t *p;
-	size_t len, off, chunk;
-};
-
-static int chunked_read(void *arg, void *buf, size_t cap, size_t *got)
-{
-	struct chunked *c = arg;
-	size_t n = c->len - c->off;
-	if (n > c->chunk)
-		n = c->chunk;
-	if (n > cap)
-		n = cap;
-	memcpy(buf, c->p + c->off, n);
-	c->off += n;
-	*got = n;
-	return 0;
-}
-
 static void test_stream(void **state)
 {
 	struct gs_buf raw = GS_BUF_INIT, gz = GS_BUF_INIT;
@@ -518,19 +499,19 @@ static void test_stream(void **state)
 	build_valid(&raw);
 	gzip_buf(raw.data, raw.len, 6, &gz);
 	for (size_t chunk = 1; chunk <= 7; chunk += 3) {
-		struct chunked c = {(const uint8_t *)raw.data, raw.len, 0, chunk};
-		assert_int_equal(gs_profile_parse_stream(chunked_read, &c, &ctx, &p), 0);
+		struct chunks c = {(const uint8_t *)raw.data, raw.len, 0, chunk};
+		assert_int_equal(gs_profile_parse_stream(chunk_read, &c, &ctx, &p), 0);
 		check_valid(p);
 		gs_profile_free(p);
-		struct chunked cz = {(const uint8_t *)gz.data, gz.len, 0, chunk};
-		assert_int_equal(gs_profile_parse_stream(chunked_read, &cz, &ctx, &p), 0);
+		struct chunks cz = {(const uint8_t *)gz.data, gz.len, 0, chunk};
+		assert_int_equal(gs_profile_parse_stream(chunk_read, &cz, &ctx, &p), 0);
 		check_valid(p);
 		gs_profile_free(p);
 	}
 	/* a message larger than the message cap fails cleanly */
 	ctx.limits.message_bytes = 8;
-	struct chunked c = {(const uint8_t *)raw.data, raw.len, 0, 4096};
-	assert_int_equal(gs_profile_parse_stream(chunked_read, &c, &ctx, &p), -E2BIG);
+	struct chunks c = {(const uint8_t *)raw.data, raw.len, 0, 4096};
+	assert_int_equal(gs_profile_parse_stream(chunk_read, &c, &ctx, &p), -E2BIG);
 	assert_non_null(strstr(gs_ctx_errmsg(&ctx), "limits.message_bytes"));
 	gs_buf_release(&raw);
 	gs_buf_release(&gz);
@@ -554,6 +535,101 @@ static void test_caps(void **state)
 	ctx.limits.strings = 4;
 	assert_int_equal(parse(&b, &ctx, &p), -E2BIG);
 	gs_buf_release(&b);
+}
+
+/* ---- encoding ---- */
+
+/* Encodes p (gzip or not) and parses the result. */
+static struct gs_profile *reencode(const struct gs_profile *p, bool gzip, size_t *len)
+{
+	struct gs_ctx ctx;
+	struct gs_out out;
+	struct gs_profile *q;
+	gs_ctx_init(&ctx);
+	gs_out_init(&out, NULL, NULL);
+	assert_int_equal(gs_profile_encode(p, gzip, &out, &ctx), 0);
+	assert_true(out.buf.len > 2);
+	assert_int_equal((uint8_t)out.buf.data[0] == 0x1f && (uint8_t)out.buf.data[1] == 0x8b, gzip);
+	if (gs_profile_parse(out.buf.data, out.buf.len, &ctx, &q))
+		fail_msg("re-encoded profile does not parse: %s", gs_ctx_errmsg(&ctx));
+	*len = out.buf.len;
+	gs_out_release(&out);
+	return q;
+}
+
+static void test_encode_roundtrip(void **state)
+{
+	struct gs_buf b = GS_BUF_INIT;
+	struct gs_ctx ctx;
+	struct gs_profile *p, *q;
+	size_t len;
+	gs_ctx_init(&ctx);
+	build_valid(&b);
+	assert_int_equal(parse(&b, &ctx, &p), 0);
+	/* strings nobody references are not written */
+	uint32_t unused;
+	assert_int_equal(gs_profile_intern_cstr(p, "an unused string", &unused), 0);
+	q = reencode(p, false, &len);
+	check_valid(q);
+	uint32_t idx;
+	assert_int_equal(gs_profile_intern_cstr(q, "an unused string", &idx), 0);
+	assert_int_equal(idx, q->strings.len - 1); /* it was new */
+	gs_profile_free(q);
+	q = reencode(p, true, &len);
+	check_valid(q);
+	gs_profile_free(q);
+	gs_profile_free(p);
+	gs_buf_release(&b);
+}
+
+/* A profile built in memory with unusable ids (zeros, duplicates) and numeric labels. */
+static void test_encode_renumbers(void **state)
+{
+	struct gs_ctx ctx;
+	struct gs_profile *p, *q;
+	uint32_t s_type, s_unit, s_fn, s_key, s_unit2, fn, loc0, loc1, stack, labels;
+	size_t len;
+	gs_ctx_init(&ctx);
+	assert_int_equal(gs_profile_new(&ctx, &p), 0);
+	gs_profile_intern_cstr(p, "alloc_space", &s_type);
+	gs_profile_intern_cstr(p, "bytes", &s_unit);
+	gs_profile_intern_cstr(p, "main.f", &s_fn);
+	gs_profile_intern_cstr(p, "size", &s_key);
+	gs_profile_intern_cstr(p, "kilobytes", &s_unit2);
+	assert_int_equal(gs_profile_add_sample_type(p, s_type, s_unit), 0);
+	struct gs_function f = {0, s_fn, s_fn, 0, 0};
+	assert_int_equal(gs_profile_add_function(p, &f, &fn), 0);
+	struct gs_line line = {fn, 42, 7};
+	struct gs_location l = {.id = 5, .mapping = GS_NONE, .address = 0x10};
+	assert_int_equal(gs_profile_add_location(p, &l, &line, 1, &loc0), 0);
+	assert_int_equal(gs_profile_add_location(p, &l, NULL, 0, &loc1), 0); /* id 5 again */
+	uint32_t frames[2] = {loc1, loc0};
+	assert_int_equal(gs_profile_intern_stack(p, frames, 2, &stack), 0);
+	struct gs_label lab[2] = {{s_key, 0, -3, s_unit2}, {s_key, 0, 9, 0}};
+	assert_int_equal(gs_profile_intern_labels(p, lab, 2, &labels), 0);
+	int64_t v = -12;
+	assert_int_equal(gs_profile_add_sample(p, stack, labels, &v), 0);
+	p->time_nanos = -5; /* before 1970, written as a 10-byte varint */
+
+	q = reencode(p, false, &len);
+	assert_int_equal(q->n_locations, 2);
+	assert_int_equal(q->locations[0].id, 1);
+	assert_int_equal(q->locations[1].id, 2);
+	assert_int_equal(q->functions[0].id, 1);
+	assert_int_equal(gs_profile_values(q, 0)[0], -12);
+	assert_true(q->time_nanos == -5);
+	assert_int_equal(q->lines[q->locations[0].line_start].column, 7);
+	uint32_t n;
+	const uint32_t *st = gs_profile_stack(q, q->samples[0].stack, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(st[0], 1);
+	const struct gs_label *ql = gs_profile_labelset(q, q->samples[0].labels, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ql[0].num, -3);
+	assert_string_equal(gs_profile_str(q, ql[0].num_unit), "kilobytes");
+	assert_int_equal(ql[1].num, 9);
+	gs_profile_free(q);
+	gs_profile_free(p);
 }
 
 /* ---- legacy text formats ---- */
@@ -734,6 +810,8 @@ int main(void)
 		cmocka_unit_test(test_gzip_bomb),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_encode_roundtrip),
+		cmocka_unit_test(test_encode_renumbers),
 		cmocka_unit_test(test_legacy_goroutine),
 		cmocka_unit_test(test_legacy_heap),
 		cmocka_unit_test(test_legacy_contention),
