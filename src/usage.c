@@ -1,7 +1,7 @@
 /* Messages and exit codes of the CLI: the only place that writes diagnostics to stderr. */
 #include "cli.h"
 
-static void vreport(const char *prefix, const char *fmt, va_list ap)
+GS_PRINTF(2, 0) static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	if (prefix)

@@ -218,9 +218,11 @@ static int put_tables(struct enc *e)
 			return enc_nomem(e);
 		for (uint32_t j = 0; j < l->line_count; j++) {
 			const struct gs_line *ln = &p->lines[l->line_start + j];
+			/* a Line without a Function is invalid profile.proto (pprof rejects it) */
+			if (ln->function == GS_NONE || ln->function >= p->n_functions)
+				continue;
 			gs_buf_reset(&e->sub);
-			if ((ln->function != GS_NONE && ln->function < p->n_functions &&
-			     gs_pb_put_uint(&e->sub, 1, function_id(e, ln->function))) ||
+			if (gs_pb_put_uint(&e->sub, 1, function_id(e, ln->function)) ||
 			    gs_pb_put_uint(&e->sub, 2, (uint64_t)ln->line) ||
 			    gs_pb_put_uint(&e->sub, 3, (uint64_t)ln->column) ||
 			    gs_pb_put_bytes(b, 4, e->sub.data ? e->sub.data : "", e->sub.len))

@@ -602,7 +602,9 @@ static void test_encode_renumbers(void **state)
 	struct gs_line line = {fn, 42, 7};
 	struct gs_location l = {.id = 5, .mapping = GS_NONE, .address = 0x10};
 	assert_int_equal(gs_profile_add_location(p, &l, &line, 1, &loc0), 0);
-	assert_int_equal(gs_profile_add_location(p, &l, NULL, 0, &loc1), 0); /* id 5 again */
+	/* id 5 again, and a line without a function, which profile.proto cannot hold */
+	struct gs_line orphan = {GS_NONE, 3, 0};
+	assert_int_equal(gs_profile_add_location(p, &l, &orphan, 1, &loc1), 0);
 	uint32_t frames[2] = {loc1, loc0};
 	assert_int_equal(gs_profile_intern_stack(p, frames, 2, &stack), 0);
 	struct gs_label lab[2] = {{s_key, 0, -3, s_unit2}, {s_key, 0, 9, 0}};
@@ -619,6 +621,7 @@ static void test_encode_renumbers(void **state)
 	assert_int_equal(gs_profile_values(q, 0)[0], -12);
 	assert_true(q->time_nanos == -5);
 	assert_int_equal(q->lines[q->locations[0].line_start].column, 7);
+	assert_int_equal(q->locations[1].line_count, 0);
 	uint32_t n;
 	const uint32_t *st = gs_profile_stack(q, q->samples[0].stack, &n);
 	assert_int_equal(n, 2);
