@@ -127,6 +127,13 @@ int gs_measure_duration_line(struct gs_buf *b, int64_t duration_ns, int64_t tota
 size_t gs_measure_runes(const char *s, size_t n);
 int gs_measure_pad_left(struct gs_buf *b, const char *s, size_t width);
 
+/* For JSON renderers: the share of value in total in percent (|value/total|*100, 0 for a zero
+ * total), and an amount written as three members: key (the raw value), key_text (formatted
+ * with f; tmp is scratch) and key_percent (its share of total). */
+double gs_measure_share(int64_t value, int64_t total);
+void gs_measure_json_amount(struct gs_json *j, const struct gs_measure_fmt *f, struct gs_buf *tmp,
+			    const char *key, int64_t value, int64_t total);
+
 /* ------------------------------------------------------------------------------------------
  * Regular expressions with the matching rules of Go's RE2 as pprof uses them: unanchored
  * search, UTF-8, `$` only at the very end. Backed by PCRE2 (JIT when available).
@@ -370,5 +377,55 @@ int gs_report_line_name(const struct gs_report *r, uint32_t loc, uint32_t line_i
  */
 int gs_report_top_text(struct gs_report *r, const struct gs_graph *g, struct gs_out *out);
 int gs_report_top_json(struct gs_report *r, const struct gs_graph *g, struct gs_out *out);
+
+/* ------------------------------------------------------------------------------------------
+ * traces, tags, tree and peek (lib/report/traces.c, tags.c, tree.c): the text of
+ * `go tool pprof -traces`, `-tags`, `-tree` and `-peek REGEX`, byte for byte, and the same
+ * numbers as JSON. Each takes a report prepared by gs_report_new for its kind (tree and peek
+ * also its graph from gs_graph_new) and writes to out; errors are 0 or a negative errno with
+ * the detail on ctx.
+ */
+struct gs_report;
+struct gs_graph;
+struct gs_regex;
+
+/* traces: the profile labels, then every sample with frames, in profile order: its string
+ * labels and numeric labels ("%10s:  v1 v2", sorted as text), its value (divided by its count
+ * with -mean, each value scaled on its own unless -unit says otherwise) on the first frame,
+ * frames leaf first, inlined ones marked " (inline)". JSON: {"header": [...], "traces": [{
+ * "labels", "num_labels", "value", "text", "frames": [{"name", "inline"}]}]}. */
+int gs_report_traces_text(const struct gs_report *r, struct gs_out *out, struct gs_ctx *ctx);
+int gs_report_traces_json(const struct gs_report *r, struct gs_out *out, struct gs_ctx *ctx);
+
+/* tags: per label key (by name) "key: Total X of T (P)", then its values by |weight| then
+ * name, weights being the selected value of every sample (also those without frames);
+ * numeric values labelled in their key's unit; aligned as Go's text/tabwriter aligns them.
+ * Percentages only when the report total is positive. JSON: {"total", "tags": [{"key",
+ * "total", "total_text", "total_percent", "values": [{"value", "weight", "weight_text",
+ * "weight_percent"}]}]}. */
+int gs_report_tags_text(const struct gs_report *r, struct gs_out *out, struct gs_ctx *ctx);
+int gs_report_tags_json(const struct gs_report *r, struct gs_out *out, struct gs_ctx *ctx);
+
+/* tree (peek == NULL) and peek: the graph labels, then per shown node (for peek: whose name
+ * peek matches; sum% adds only those) its callers, its own flat/cum line and its callees,
+ * edges as "%50s %s |   name" with the edge's raw weight and its share of the node's cum.
+ * A peek that matches no node writes nothing and fails with -ENOENT ("no matches found for
+ * regexp: <peek_pattern>"). JSON: {"header", "nodes": [{"name", "flat", "cum", ...,
+ * "callers": [...], "callees": [...]}]}. */
+int gs_report_tree_text(const struct gs_report *r, const struct gs_graph *g,
+			const struct gs_regex *peek, const char *peek_pattern, struct gs_out *out,
+			struct gs_ctx *ctx);
+int gs_report_tree_json(const struct gs_report *r, const struct gs_graph *g,
+			const struct gs_regex *peek, const char *peek_pattern, struct gs_out *out,
+			struct gs_ctx *ctx);
+
+/* Helpers of these renderers: the string at index idx of the report's profile with its length
+ * ("" when out of range), and the unit of the numeric label key (string index) as pprof infers
+ * it (r->num_label_units, else the key itself). */
+const struct gs_str *gs_report_string(const struct gs_report *r, uint32_t idx);
+const char *gs_report_num_label_unit(const struct gs_report *r, uint32_t key);
+
+/* Writes key: [lines of text[0..len)] (each line without its '\n'). Returns j's out error. */
+int gs_report_json_lines(struct gs_json *j, const char *key, const char *text, size_t len);
 
 #endif

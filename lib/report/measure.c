@@ -319,3 +319,22 @@ int gs_measure_pad_left(struct gs_buf *b, const char *s, size_t width)
 		err = gs_buf_pad(b, ' ', width - runes);
 	return err ? err : gs_buf_add(b, s, n);
 }
+
+double gs_measure_share(int64_t value, int64_t total)
+{
+	return total ? fabs((double)value / (double)total) * 100 : 0;
+}
+
+void gs_measure_json_amount(struct gs_json *j, const struct gs_measure_fmt *f, struct gs_buf *tmp,
+			    const char *key, int64_t value, int64_t total)
+{
+	char text_key[64], pct_key[64];
+	snprintf(text_key, sizeof(text_key), "%s_text", key);
+	snprintf(pct_key, sizeof(pct_key), "%s_percent", key);
+	gs_buf_reset(tmp);
+	gs_measure_fmt_value(f, tmp, value);
+	gs_json_ki64(j, key, value);
+	gs_json_key(j, text_key);
+	gs_json_strn(j, tmp->data, tmp->len);
+	gs_json_kf64(j, pct_key, gs_measure_share(value, total));
+}
