@@ -372,6 +372,22 @@ static int child_of(struct builder *b, uint32_t parent, uint32_t frame, uint32_t
 	return 0;
 }
 
+/* Doubles the capacity of the two parallel path arrays. */
+static int path_grow(uint32_t **frame, uint32_t **node, size_t *cap)
+{
+	size_t n = *cap ? *cap * 2 : 256;
+	uint32_t *f2 = realloc(*frame, n * sizeof(*f2));
+	if (!f2)
+		return -ENOMEM;
+	*frame = f2;
+	uint32_t *n2 = realloc(*node, n * sizeof(*n2));
+	if (!n2)
+		return -ENOMEM;
+	*node = n2;
+	*cap = n;
+	return 0;
+}
+
 static int add_checked(int64_t *dst, int64_t v)
 {
 	return __builtin_add_overflow(*dst, v, dst) ? -EOVERFLOW : 0;
@@ -523,6 +539,8 @@ static int build(struct builder *b)
 	struct gs_flame *f = b->f;
 	uint32_t *loc_start = NULL, *loc_frames = NULL;
 	int64_t *stack_pos = NULL, *stack_neg = NULL;
+	uint32_t *path_frame = NULL, *path_node = NULL; /* the previous stack's walk */
+	size_t path_len = 0, path_cap = 0;
 	struct gs_flame_frame *root_frame;
 	int si, err;
 
@@ -597,6 +615,9 @@ static int build(struct builder *b)
 	}
 	b->t[0] = (struct tnode){0, GS_NONE, GS_NONE, GS_NONE, 0, 0, 0, 0};
 	b->n_t = 1;
+	/* Each stack adds its weight only to the node it ends at; totals are summed up the tree
+	 * afterwards (a child's index is above its parent's), so the walk writes one node per
+	 * stack. A stack sharing a root-side prefix with the previous one reuses its nodes. */
 	for (size_t st = 0; st < p->n_stacks; st++) {
 		int64_t pos = stack_pos[st], neg = stack_neg[st];
 		if (!pos && !neg)
@@ -605,8 +626,7 @@ static int build(struct builder *b)
 		const uint32_t *locs = gs_profile_stack(p, (uint32_t)st, &depth);
 		uint32_t cur = 0;
 		size_t frames = 0;
-		if ((err = add_checked(&b->t[0].pos, pos)) || (err = add_checked(&b->t[0].neg, neg)))
-			goto overflow;
+		bool shared = true;
 		for (uint32_t i = depth; i-- > 0;) {
 			uint32_t l = locs[i];
 			if (l >= p->n_locations)
@@ -618,16 +638,31 @@ static int build(struct builder *b)
 							 (unsigned long long)p->limits.stack_depth);
 					goto out;
 				}
-				err = child_of(b, cur, loc_frames[k], &cur);
+				uint32_t fk = loc_frames[k];
+				if (shared && frames <= path_len && path_frame[frames - 1] == fk) {
+					cur = path_node[frames - 1];
+					continue;
+				}
+				shared = false;
+				err = child_of(b, cur, fk, &cur);
+				if (!err && frames > path_cap)
+					err = path_grow(&path_frame, &path_node, &path_cap);
 				if (err)
 					goto out;
-				struct tnode *nd = &b->t[cur];
-				if ((err = add_checked(&nd->pos, pos)) ||
-				    (err = add_checked(&nd->neg, neg)))
-					goto overflow;
+				path_frame[frames - 1] = fk;
+				path_node[frames - 1] = cur;
 			}
 		}
-		if ((err = add_checked(&b->t[cur].self, pos - neg)))
+		path_len = frames;
+		struct tnode *nd = &b->t[cur];
+		if ((err = add_checked(&nd->pos, pos)) || (err = add_checked(&nd->neg, neg)) ||
+		    (err = add_checked(&nd->self, pos - neg)))
+			goto overflow;
+	}
+	for (size_t i = b->n_t; i-- > 1;) {
+		struct tnode *pn = &b->t[b->t[i].parent];
+		if ((err = add_checked(&pn->pos, b->t[i].pos)) ||
+		    (err = add_checked(&pn->neg, b->t[i].neg)))
 			goto overflow;
 	}
 	if (b->t[0].neg)
@@ -641,6 +676,8 @@ out:
 	free(loc_frames);
 	free(stack_pos);
 	free(stack_neg);
+	free(path_frame);
+	free(path_node);
 	return err;
 }
 
