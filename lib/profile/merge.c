@@ -346,7 +346,8 @@ static int map_mapping(struct merger *m, uint32_t mp, uint32_t *out, int64_t *of
 		    (err = map_str(m, nm.build_id, &nm.build_id)))
 			return err;
 		struct mapping_key k = mapping_key_of(&nm);
-		uint64_t h = gs_hash_bytes(&k, sizeof(k), 0x3a9);
+		/* field by field: the key's padding bytes are indeterminate */
+		uint64_t h = gs_hash_u64(gs_hash_u64(k.size * 31 + k.offset) ^ k.build_id_or_file);
 		const void *key[2] = {&k, m->dst};
 		uint32_t idx;
 		if (gs_idxmap_find(&m->map_index, h, map_eq, key, &idx) == 0) {
