@@ -53,16 +53,16 @@ if [ ! -f "$input" ] || [ "$(cat "$input.key" 2>/dev/null)" != "$key" ]; then
 fi
 
 # measure NAME OUTFILE CMD...: runs CMD with stdout to OUTFILE under GNU time; appends
-# "wall_seconds max_rss_kb" to $out/NAME.times.
+# "wall_seconds max_rss_kb cpu_seconds" (user + system) to $out/NAME.times.
 measure() {
 	local name=$1 outfile=$2
 	shift 2
-	/usr/bin/time -f '%e %M' -o "$out/$name.one" "$@" >"$outfile" 2>"$out/$name.err" || {
+	/usr/bin/time -f '%e %M %U %S' -o "$out/$name.one" "$@" >"$outfile" 2>"$out/$name.err" || {
 		echo "bench/top.sh: '$*' failed:" >&2
 		cat "$out/$name.err" >&2
 		exit 2
 	}
-	cat "$out/$name.one" >>"$out/$name.times"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$out/$name.one" >>"$out/$name.times"
 }
 
 # median COLUMN FILE: the median of a column of numbers.
@@ -72,6 +72,7 @@ median() {
 }
 
 rm -f "$out"/*.times
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for i in $(seq "$runs"); do
 	echo "run $i/$runs: goscope top, goscope flame" >&2
 	measure goscope-top "$out/top.goscope" "$GOSCOPE" top "$input"
@@ -96,6 +97,9 @@ pw=$(median 1 "$out/pprof-top.times")
 pm=$(median 2 "$out/pprof-top.times")
 fw=$(median 1 "$out/goscope-flame.times")
 fm=$(median 2 "$out/goscope-flame.times")
+gc=$(median 3 "$out/goscope-top.times")
+pc=$(median 3 "$out/pprof-top.times")
+fc=$(median 3 "$out/goscope-flame.times")
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "inf" }'; }
@@ -103,13 +107,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else
 echo
 echo "Input: $(basename "$input"), $(du -h "$input" | cut -f1) gzip; $samples samples, seed $seed"
 echo
-echo "| command | runs | median wall | median peak RSS |"
-echo "|---|---|---|---|"
-echo "| \`go tool pprof -top\` | $pprof_runs | ${pw} s | $(mb "$pm") |"
-echo "| \`goscope top\` | $runs | ${gw} s | $(mb "$gm") |"
-echo "| \`goscope flame\` | $runs | ${fw} s | $(mb "$fm") |"
+echo "Load average before the runs: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "- goscope top is $(ratio "$pw" "$gw")x faster than go tool pprof -top and uses 1/$(ratio "$pm" "$gm") of its peak memory."
+echo "| command | runs | median wall | median CPU (user+sys) | median peak RSS |"
+echo "|---|---|---|---|---|"
+echo "| \`go tool pprof -top\` | $pprof_runs | ${pw} s | ${pc} s | $(mb "$pm") |"
+echo "| \`goscope top\` | $runs | ${gw} s | ${gc} s | $(mb "$gm") |"
+echo "| \`goscope flame\` | $runs | ${fw} s | ${fc} s | $(mb "$fm") |"
+echo
+echo "- goscope top is $(ratio "$pw" "$gw")x faster in wall time ($(ratio "$pc" "$gc")x in CPU time) than go tool pprof -top and uses 1/$(ratio "$pm" "$gm") of its peak memory."
 echo "- Output of goscope top and go tool pprof -top identical: $identical."
-echo "- Raw times (wall s, peak RSS KiB) are in $out/*.times."
+echo "- Raw times (wall s, peak RSS KiB, CPU s) are in $out/*.times."
 [ "$identical" = yes ]

@@ -180,9 +180,10 @@ check() {
 	return 1
 }
 
-# finish: prints the tally and exits 0 only if every case passed.
+# finish: prints the tally and exits 0 only if cases ran and every one passed.
 finish() {
 	echo "$gs_cases cases, $gs_failures failed"
+	[ "$gs_cases" -gt 0 ] || fatal "no case ran"
 	[ "$gs_failures" -eq 0 ] || exit 1
 	exit 0
 }
@@ -255,6 +256,105 @@ pp_quote() {
 	echo "${out# }"
 }
 
+# pp_canon_edges FILE: rewrites a tree or peek report so that each run of consecutive edge
+# lines whose weights have the same magnitude but mixed signs is sorted. pprof orders edges
+# with a comparator that calls such edges neither less nor greater (it compares the signed
+# weights for equality and their absolute values for order) over a Go map's iteration order,
+# so their order changes from run to run of pprof itself; every other line stays in place.
+pp_canon_edges() {
+	awk '
+function flush(   i, j, t) {
+	if (n > 1 && mixed) {
+		for (i = 2; i <= n; i++) {
+			t = run[i]
+			for (j = i - 1; j >= 1 && run[j] > t; j--)
+				run[j + 1] = run[j]
+			run[j + 1] = t
+		}
+	}
+	for (i = 1; i <= n; i++)
+		print run[i]
+	n = 0
+	mixed = 0
+}
+/^ +[^ ]+ +[^ ]+% \|   / {
+	mag = $1
+	neg = sub(/^-/, "", mag)
+	if (n > 0 && mag == runmag) {
+		if (neg != runneg)
+			mixed = 1
+	} else {
+		flush()
+		runmag = mag
+		runneg = neg
+	}
+	run[++n] = $0
+	next
+}
+{
+	flush()
+	print
+}
+END { flush() }
+' "$1" >"$1.canon" && mv "$1.canon" "$1"
+}
+
+# pp_canon_top FILE BYCUM: rewrites a top report so that each run of consecutive rows with the
+# same printed name (inline suffix aside) and the same sort value (flat, or cum when BYCUM is 1)
+# is sorted. pprof's node comparator calls two different nodes with the same printed name
+# neither less nor greater (with -files, nodes keep the function's start line), so their order
+# comes from a Go map and changes from run to run. The sum% column is kept in place; inside a
+# run whose flats differ it depends on that random order and is replaced by a marker.
+pp_canon_top() {
+	awk -v bycum="$2" '
+function flush(   i, j, t, k, same) {
+	same = 1
+	for (i = 2; i <= n; i++)
+		if (flat[i] != flat[1])
+			same = 0
+	if (n > 1) {
+		for (i = 2; i <= n; i++) {
+			t = rest[i]
+			for (j = i - 1; j >= 1 && rest[j] > t; j--)
+				rest[j + 1] = rest[j]
+			rest[j + 1] = t
+		}
+	}
+	for (i = 1; i <= n; i++) {
+		k = index(rest[i], "\001")
+		print substr(rest[i], 1, k - 1) (same ? sum[i] : "(sum% follows pprof order)") substr(rest[i], k + 1)
+	}
+	n = 0
+}
+/^ *[^ ]+ +[^ ]+% +[^ ]+% +[^ ]+ +[^ ]+%  / {
+	match($0, /^ *[^ ]+ +[^ ]+% /)
+	pre = substr($0, 1, RLENGTH)
+	tail = substr($0, RLENGTH + 1)
+	match(tail, /^ *[^ ]+%/)
+	s = substr(tail, 1, RLENGTH)
+	post = substr(tail, RLENGTH + 1)
+	match(post, /^ +[^ ]+ +[^ ]+%  /)
+	name = substr(post, RLENGTH + 1)
+	sub(/ \((partial-)?inline\)$/, "", name)
+	key = name SUBSEP (bycum ? $4 : $1)
+	if (n == 0 || key != runkey) {
+		flush()
+		runkey = key
+	}
+	n++
+	rest[n] = pre "\001" post
+	sum[n] = s
+	flat[n] = $1
+	next
+}
+{
+	flush()
+	print
+}
+END { flush() }
+' "$1" >"$1.canon" && mv "$1.canon" "$1"
+}
+
 # pp_case REPORT ARGS...: one parity case. REPORT is top, tree, traces or peek=REGEX; ARGS
 # are pprof flags and sources, passed unchanged to both tools:
 #   go tool pprof -REPORT ARGS        vs   goscope REPORT ARGS
@@ -298,6 +398,18 @@ pp_case() {
 		echo "  goscope exited $grc: $(head -c 300 "$act.err")"
 		return
 	fi
+	case $report in
+	tree | peek=*)
+		pp_canon_edges "$exp"
+		pp_canon_edges "$act"
+		;;
+	top)
+		local bycum=0
+		[[ " $* " == *" -cum "* ]] && bycum=1
+		pp_canon_top "$exp" $bycum
+		pp_canon_top "$act" $bycum
+		;;
+	esac
 	if check_same "$label" "$exp" "$act"; then
 		rm -f "$exp" "$exp.rc" "$exp.err" "$act" "$act.err"
 	fi

@@ -75,6 +75,19 @@ check "cpu: pprof simplifies it by default" \
 check "cpu: pprof keeps the generic method's name" \
 	has "$("$PPROF" -top "$profiles/cpu.pb.gz" 2>/dev/null)" 'main\.\(\*stack\[go\.shape\.func\(uint64\) uint64\]\)\.fill$'
 
+# pprof's own tree/peek output is random only in the order of edges of equal magnitude and
+# opposite sign: after pp_canon_edges, repeated runs on a diff agree; a report without negative
+# weights is left unchanged.
+for i in 1 2 3 4 5 6; do
+	"$PPROF" -tree -diff_base="$profiles/cpu2.pb.gz" "$profiles/cpu.pb.gz" >"$SCRATCH/diff.$i" 2>/dev/null
+	pp_canon_edges "$SCRATCH/diff.$i"
+	check_same "pprof -tree -diff_base, run $i, edge runs sorted" "$SCRATCH/diff.1" "$SCRATCH/diff.$i"
+done
+"$PPROF" -tree "$profiles/cpu.pb.gz" >"$SCRATCH/tree" 2>/dev/null
+cp "$SCRATCH/tree" "$SCRATCH/tree.canon"
+pp_canon_edges "$SCRATCH/tree.canon"
+check_same "pp_canon_edges leaves a report without negative weights alone" "$SCRATCH/tree" "$SCRATCH/tree.canon"
+
 # The comparison really compares: a stand-in for goscope that prints pprof's output passes,
 # one that changes one byte, fails, and one that fails where pprof succeeds, fails.
 PP_ROOT=$profiles
