@@ -466,6 +466,15 @@ bool gs_jv_f64(const struct gs_jv *v, double *out);
 /* The string, or NULL if v is not a string. */
 const char *gs_jv_str(const struct gs_jv *v);
 
+/* Go's int64 division: truncating, d != 0; INT64_MIN / -1 wraps to INT64_MIN instead of
+ * trapping (C leaves it undefined and x86 raises SIGFPE). */
+static inline int64_t gs_i64_div(int64_t v, int64_t d)
+{
+	if (d == -1)
+		return (int64_t)(0 - (uint64_t)v);
+	return v / d;
+}
+
 #include "goscope/banned.h"
 
 #endif

@@ -182,8 +182,9 @@ int gs_profile_add_location(struct gs_profile *p, const struct gs_location *loc,
 int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n, uint32_t *idx);
 
 /* Index of the label set made of labels[0..n), added if new. The set is stored sorted by
- * (key string, str string, num, num_unit string) so that equal sets get equal indices;
- * labels[] itself is not modified. */
+ * key string, string labels before numeric ones, the values of one key in their given order
+ * (pprof's sample identity), so that sets pprof deems equal get equal indices; labels[] itself
+ * is not modified. */
 int gs_profile_intern_labels(struct gs_profile *p, const struct gs_label *labels, size_t n,
 			     uint32_t *idx);
 

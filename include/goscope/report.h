@@ -350,15 +350,15 @@ void gs_graph_free(struct gs_graph *g);
 
 static inline int64_t gs_graph_node_flat(const struct gs_graph_node *n)
 {
-	return n->flat_div ? n->flat / n->flat_div : n->flat;
+	return n->flat_div ? gs_i64_div(n->flat, n->flat_div) : n->flat;
 }
 static inline int64_t gs_graph_node_cum(const struct gs_graph_node *n)
 {
-	return n->cum_div ? n->cum / n->cum_div : n->cum;
+	return n->cum_div ? gs_i64_div(n->cum, n->cum_div) : n->cum;
 }
 static inline int64_t gs_graph_edge_weight(const struct gs_graph_edge *e)
 {
-	return e->weight_div ? e->weight / e->weight_div : e->weight;
+	return e->weight_div ? gs_i64_div(e->weight, e->weight_div) : e->weight;
 }
 
 /* The report header before a graph report's rows (pprof's reportLabels): profile labels

@@ -601,7 +601,7 @@ static int heap_sample(struct leg *l, const char *s, size_t n)
 			return leg_err(l, -EBADMSG, "%s count was 0 but %s bytes was %lld", what[pass],
 				       what[pass], (long long)size);
 		if (count != 0) {
-			blocksize = size / count;
+			blocksize = gs_i64_div(size, count);
 			if (l->heap_v2)
 				unsample(&count, &size, l->p->period);
 		}

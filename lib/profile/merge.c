@@ -346,7 +346,8 @@ static int map_mapping(struct merger *m, uint32_t mp, uint32_t *out, int64_t *of
 		    (err = map_str(m, nm.build_id, &nm.build_id)))
 			return err;
 		struct mapping_key k = mapping_key_of(&nm);
-		uint64_t h = gs_hash_bytes(&k, sizeof(k), 0x3a9);
+		/* field by field: the key's padding bytes are indeterminate */
+		uint64_t h = gs_hash_u64(gs_hash_u64(k.size * 31 + k.offset) ^ k.build_id_or_file);
 		const void *key[2] = {&k, m->dst};
 		uint32_t idx;
 		if (gs_idxmap_find(&m->map_index, h, map_eq, key, &idx) == 0) {
@@ -389,7 +390,7 @@ static bool loc_eq(const void *arg, uint32_t idx)
 	const struct gs_line *a = k->dst->lines + l->line_start;
 	for (uint32_t i = 0; i < k->n_lines; i++)
 		if (a[i].function != k->lines[i].function || a[i].line != k->lines[i].line ||
-		    a[i].column != k->lines[i].column)
+		    (i + 1 == k->n_lines && a[i].column != k->lines[i].column))
 			return false;
 	return true;
 }
@@ -425,11 +426,14 @@ static int map_location(struct merger *m, uint32_t loc, uint32_t *out)
 	struct loc_key k = {m->dst, nl.address, nl.mapping, nl.is_folded, lines, sl->line_count};
 	if (nl.mapping != GS_NONE)
 		k.addr -= m->dst->mappings[nl.mapping].memory_start;
-	/* field by field: struct gs_line has padding */
+	/* Field by field (struct gs_line has padding). pprof's location key writes each line's
+	 * column into the slot the next line's function then overwrites, so only the last line's
+	 * column tells locations apart: lines differing in an earlier column merge. */
 	uint64_t h = gs_hash_u64(k.addr * 31 + nl.mapping * 7 + nl.is_folded);
 	for (uint32_t i = 0; i < sl->line_count; i++)
 		h = gs_hash_u64(h ^ lines[i].function) ^
-		    gs_hash_u64((uint64_t)lines[i].line * 0x9e3779b97f4a7c15ULL + (uint64_t)lines[i].column);
+		    gs_hash_u64((uint64_t)lines[i].line * 0x9e3779b97f4a7c15ULL +
+				(i + 1 == sl->line_count ? (uint64_t)lines[i].column : 0));
 	uint32_t idx;
 	if (gs_idxmap_find(&m->loc_index, h, loc_eq, &k, &idx)) {
 		nl.id = m->dst->n_locations + 1;

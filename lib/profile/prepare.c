@@ -222,7 +222,7 @@ static int64_t compute_total(const struct gs_report *r)
 		div = diff_div;
 	}
 	if ((int64_t)div != 0)
-		return (int64_t)total / (int64_t)div;
+		return gs_i64_div((int64_t)total, (int64_t)div);
 	return (int64_t)total;
 }
 

@@ -237,18 +237,15 @@ static bool labelset_eq(const void *arg, uint32_t idx)
 	return true;
 }
 
+/* Order of a canonical label set: by key, string labels before numeric ones (pprof keeps
+ * them in two maps); values of one key keep their order, because pprof's sample key and
+ * its reports see a key's values as an ordered list ("a: 2 1" is not "a: 1 2"). */
 static int label_cmp(const struct gs_profile *p, const struct gs_label *a, const struct gs_label *b)
 {
 	int c;
 	if (a->key != b->key && (c = strcmp(gs_profile_str(p, a->key), gs_profile_str(p, b->key))))
 		return c;
-	if (a->str != b->str && (c = strcmp(gs_profile_str(p, a->str), gs_profile_str(p, b->str))))
-		return c;
-	if (a->num != b->num)
-		return a->num < b->num ? -1 : 1;
-	if (a->num_unit != b->num_unit)
-		return strcmp(gs_profile_str(p, a->num_unit), gs_profile_str(p, b->num_unit));
-	return 0;
+	return (a->str == 0) - (b->str == 0);
 }
 
 int gs_profile_intern_labels(struct gs_profile *p, const struct gs_label *labels, size_t n,
@@ -263,7 +260,7 @@ int gs_profile_intern_labels(struct gs_profile *p, const struct gs_label *labels
 		if (!sorted)
 			return -ENOMEM;
 	}
-	/* insertion sort: label sets are small */
+	/* stable insertion sort: label sets are small */
 	for (size_t i = 0; i < n; i++) {
 		size_t j = i;
 		while (j > 0 && label_cmp(p, &sorted[j - 1], &labels[i]) > 0) {

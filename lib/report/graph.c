@@ -794,10 +794,19 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 
 	/* Second: at most nodecount nodes. */
 	sort_nodes(b, nodes, n_nodes);
-	if (r->opts.nodecount > 0 && (size_t)r->opts.nodecount < n_nodes) {
+	size_t n_top = 0, n_sel = 0;
+	if (r->opts.nodecount > 0) {
+		/* pprof's SelectTopNodes keeps the first nodecount nodes whose |cum| >= 0, and its
+		 * abs64 wraps: a cum of INT64_MIN stays negative, so such a node goes too. */
+		n_top = (size_t)r->opts.nodecount < n_nodes ? (size_t)r->opts.nodecount : n_nodes;
 		memset(kept, 0, b->n_infos + 1);
-		for (size_t i = 0; i < (size_t)r->opts.nodecount; i++)
-			kept[nodes[i]] = 1;
+		for (size_t i = 0; i < n_top; i++)
+			if (abs64(b->cum[nodes[i]]) >= 0) {
+				kept[nodes[i]] = 1;
+				n_sel++;
+			}
+	}
+	if (r->opts.nodecount > 0 && n_sel != n_nodes) {
 		if ((err = build(b, kept, true, nodes, &n_nodes)))
 			goto fail;
 		sort_nodes(b, nodes, n_nodes);

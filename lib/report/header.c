@@ -104,7 +104,7 @@ int gs_report_graph_labels(const struct gs_report *r, const struct gs_graph *g, 
 			int64_t c = gs_measure_f64_to_i64(cut);
 			gs_buf_addf(&b, "Dropped %zu node%s (cum <= ", g->dropped_nodes,
 				    g->dropped_nodes > 1 ? "s" : "");
-			gs_report_format_value(r, c < 0 ? -c : c, &b);
+			gs_report_format_value(r, c < 0 ? (int64_t)(0 - (uint64_t)c) : c, &b);
 			gs_buf_addstr(&b, ")\n");
 		}
 		if (g->n_nodes > 0 && g->n_nodes < g->orig_count)

@@ -216,19 +216,11 @@ static int set_lines(struct traces *t, uint32_t set, const char **text, size_t *
 	return 0;
 }
 
-/* Go's integer division: truncating, and INT64_MIN / -1 wraps to INT64_MIN. */
-static int64_t div_go(int64_t v, int64_t d)
-{
-	if (d == -1)
-		return (int64_t)(0 - (uint64_t)v);
-	return v / d;
-}
-
 static int64_t sample_value(const struct gs_report *r, size_t i)
 {
 	int64_t v = gs_report_sample_value(r, i);
 	int64_t d = gs_report_sample_divisor(r, i);
-	return d ? div_go(v, d) : v;
+	return d ? gs_i64_div(v, d) : v;
 }
 
 static bool sample_has_frames(const struct gs_profile *p, size_t i)

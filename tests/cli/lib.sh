@@ -256,22 +256,42 @@ pp_quote() {
 	echo "${out# }"
 }
 
+# Awk functions shared by the pp_canon_* rewriters: isort(a, lo, hi) sorts a[lo..hi] in place
+# (byte order, LC_ALL=C); for a run of n rows or blocks with flat[i] and sum[i] per position,
+# runsame() says whether every flat is equal, and putsum(s, i, same) puts back the sum% column
+# of position i where s holds "\001" (a marker instead when the flats differ, because sum%
+# then depends on pprof's random order).
+PP_AWK_LIB='
+function isort(a, lo, hi,   i, j, t) {
+	for (i = lo + 1; i <= hi; i++) {
+		t = a[i]
+		for (j = i - 1; j >= lo && a[j] > t; j--)
+			a[j + 1] = a[j]
+		a[j + 1] = t
+	}
+}
+function runsame(   i) {
+	for (i = 2; i <= n; i++)
+		if (flat[i] != flat[1])
+			return 0
+	return 1
+}
+function putsum(s, i, same,   k) {
+	k = index(s, "\001")
+	return substr(s, 1, k - 1) (same ? sum[i] : "(sum% follows pprof order)") substr(s, k + 1)
+}
+'
+
 # pp_canon_edges FILE: rewrites a tree or peek report so that each run of consecutive edge
 # lines whose weights have the same magnitude but mixed signs is sorted. pprof orders edges
 # with a comparator that calls such edges neither less nor greater (it compares the signed
 # weights for equality and their absolute values for order) over a Go map's iteration order,
 # so their order changes from run to run of pprof itself; every other line stays in place.
 pp_canon_edges() {
-	awk '
-function flush(   i, j, t) {
-	if (n > 1 && mixed) {
-		for (i = 2; i <= n; i++) {
-			t = run[i]
-			for (j = i - 1; j >= 1 && run[j] > t; j--)
-				run[j + 1] = run[j]
-			run[j + 1] = t
-		}
-	}
+	awk "$PP_AWK_LIB"'
+function flush(   i) {
+	if (mixed)
+		isort(run, 1, n)
 	for (i = 1; i <= n; i++)
 		print run[i]
 	n = 0
@@ -306,24 +326,12 @@ END { flush() }
 # comes from a Go map and changes from run to run. The sum% column is kept in place; inside a
 # run whose flats differ it depends on that random order and is replaced by a marker.
 pp_canon_top() {
-	awk -v bycum="$2" '
-function flush(   i, j, t, k, same) {
-	same = 1
-	for (i = 2; i <= n; i++)
-		if (flat[i] != flat[1])
-			same = 0
-	if (n > 1) {
-		for (i = 2; i <= n; i++) {
-			t = rest[i]
-			for (j = i - 1; j >= 1 && rest[j] > t; j--)
-				rest[j + 1] = rest[j]
-			rest[j + 1] = t
-		}
-	}
-	for (i = 1; i <= n; i++) {
-		k = index(rest[i], "\001")
-		print substr(rest[i], 1, k - 1) (same ? sum[i] : "(sum% follows pprof order)") substr(rest[i], k + 1)
-	}
+	awk -v bycum="$2" "$PP_AWK_LIB"'
+function flush(   i, same) {
+	same = runsame()
+	isort(rest, 1, n)
+	for (i = 1; i <= n; i++)
+		print putsum(rest[i], i, same)
 	n = 0
 }
 /^ *[^ ]+ +[^ ]+% +[^ ]+% +[^ ]+ +[^ ]+%  / {
@@ -352,6 +360,102 @@ function flush(   i, j, t, k, same) {
 	print
 }
 END { flush() }
+' "$1" >"$1.canon" && mv "$1.canon" "$1"
+}
+
+# pp_canon_tree FILE BYCUM: rewrites a tree report so that each run of consecutive node blocks
+# (the lines between two separators) whose node lines print the same name and the same sort
+# value (flat, or cum when BYCUM is 1) is sorted, each block moving as a unit. pprof's node
+# comparator calls two different nodes with the same printed name neither less nor greater
+# (with -files, nodes keep the function's start line), so such blocks come out in the random
+# order of a Go map. The sum% column is kept in place; inside a run whose flats differ it
+# depends on that random order and is replaced by a marker. Inside a block, runs of edge lines
+# that differ only by the " (inline)" suffix are sorted too (pprof's edge comparator looks at
+# weight and printed names only). Header lines and every other block stay as printed.
+pp_canon_tree() {
+	awk -v bycum="$2" "$PP_AWK_LIB"'
+function flush(   i, same) {
+	same = runsame()
+	isort(blk, 1, n)
+	for (i = 1; i <= n; i++) {
+		printf "%s", putsum(blk[i], i, same)
+		print sep
+	}
+	n = 0
+}
+# Edges of one node with the same weight and the same printed name, inline suffix aside, are
+# neither less nor greater to pprof either: sort each such run of edge lines.
+function edgeruns(   i, j, a, b) {
+	for (i = 1; i <= nl; i = j) {
+		a = lines[i]
+		sub(/ \(inline\)$/, "", a)
+		for (j = i + 1; j <= nl; j++) {
+			b = lines[j]
+			sub(/ \(inline\)$/, "", b)
+			if (lines[i] !~ /^ +[^ ]+ +[^ ]+% \|   / || b != a)
+				break
+		}
+		isort(lines, i, j - 1)
+	}
+}
+# A block ends at a separator: it joins the current run if its key matches.
+function endblock(   line, i, m, key, pre, tail, s, post, name, text) {
+	edgeruns()
+	text = ""
+	key = ""
+	for (i = 1; i <= nl; i++) {
+		line = lines[i]
+		if (key == "" && line ~ /^ *[^ ]+ +[^ ]+% +[^ ]+% +[^ ]+ +[^ ]+% +\| /) {
+			match(line, /^ *[^ ]+ +[^ ]+% /)
+			pre = substr(line, 1, RLENGTH)
+			tail = substr(line, RLENGTH + 1)
+			match(tail, /^ *[^ ]+%/)
+			s = substr(tail, 1, RLENGTH)
+			post = substr(tail, RLENGTH + 1)
+			name = post
+			sub(/^[^|]*\| /, "", name)
+			split(line, f, " ")
+			key = name SUBSEP (bycum ? f[4] : f[1])
+			line = pre "\001" post
+			fl = f[1]
+		}
+		text = text line "\n"
+	}
+	nl = 0
+	if (key == "") {
+		flush()
+		printf "%s", text
+		print sep
+		return
+	}
+	if (n > 0 && key != runkey)
+		flush()
+	runkey = key
+	n++
+	blk[n] = text
+	sum[n] = s
+	flat[n] = fl
+}
+!inblocks {
+	print
+	if ($0 ~ /^-+\+-+$/ && seenlegend) {
+		inblocks = 1
+		sep = $0
+	}
+	if ($0 ~ /^ +flat +flat% +sum% /)
+		seenlegend = 1
+	next
+}
+$0 == sep {
+	endblock()
+	next
+}
+{ lines[++nl] = $0 }
+END {
+	flush()
+	for (i = 1; i <= nl; i++)
+		print lines[i]
+}
 ' "$1" >"$1.canon" && mv "$1.canon" "$1"
 }
 
@@ -402,6 +506,12 @@ pp_case() {
 	tree | peek=*)
 		pp_canon_edges "$exp"
 		pp_canon_edges "$act"
+		;;&
+	tree)
+		local bycum=0
+		[[ " $* " == *" -cum "* ]] && bycum=1
+		pp_canon_tree "$exp" $bycum
+		pp_canon_tree "$act" $bycum
 		;;
 	top)
 		local bycum=0

@@ -175,6 +175,36 @@ static void test_negative_and_mean(void **state)
 	gs_report_free(r);
 }
 
+/* -mean of a value INT64_MIN over a count -1: Go's division wraps to INT64_MIN where C's
+ * traps (SIGFPE); the report total, the flat, cum and edge values all divide. */
+static void test_mean_wraps(void **state)
+{
+	struct fx f;
+	struct gs_report_opts o;
+	struct gs_graph *g;
+	struct gs_out out;
+	const int64_t v[] = {-1, INT64_MIN};
+	(void)state;
+	fx_init(&f, "contentions/count,delay/nanoseconds");
+	fx_sample(&f, "leaf;main", v, NULL);
+	gs_report_opts_init(&o);
+	o.mean = true;
+	o.nodefraction = 0;
+	o.edgefraction = 0;
+	struct gs_report *r = report(&f, &o);
+	assert_int_equal(r->total, INT64_MIN);
+	top_text(r, &g, &out);
+	assert_int_equal(gs_graph_node_flat(node(g, "leaf")), INT64_MIN);
+	assert_int_equal(gs_graph_node_cum(node(g, "main")), INT64_MIN);
+	struct gs_graph_edge e = {.weight = INT64_MIN, .weight_div = -1};
+	assert_int_equal(gs_graph_edge_weight(&e), INT64_MIN);
+	assert_int_equal(gs_i64_div(INT64_MIN, -1), INT64_MIN);
+	assert_int_equal(gs_i64_div(-7, 2), -3);
+	gs_out_release(&out);
+	gs_graph_free(g);
+	gs_report_free(r);
+}
+
 static void test_granularity(void **state)
 {
 	struct fx f;
@@ -242,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_trimming),
 		cmocka_unit_test(test_sort_ties_and_cum),
 		cmocka_unit_test(test_negative_and_mean),
+		cmocka_unit_test(test_mean_wraps),
 		cmocka_unit_test(test_granularity),
 		cmocka_unit_test(test_json),
 	};
