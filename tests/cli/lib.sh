@@ -182,8 +182,13 @@ check() {
 
 # finish: prints the tally and exits 0 only if cases ran and every one passed.
 finish() {
+	local unstable=${gs_unstable:-0}
+	[ "$unstable" -eq 0 ] || echo "$unstable more cases not compared: pprof's own output varies"
 	echo "$gs_cases cases, $gs_failures failed"
 	[ "$gs_cases" -gt 0 ] || fatal "no case ran"
+	# pprof answering at random is rare (ties at the nodecount cut); many such cases would
+	# mean the detection hides real differences
+	[ $((unstable * 20)) -le "$gs_cases" ] || fatal "$unstable cases varied in pprof: too many"
 	[ "$gs_failures" -eq 0 ] || exit 1
 	exit 0
 }
@@ -520,9 +525,38 @@ pp_case() {
 		pp_canon_top "$act" $bycum
 		;;
 	esac
+	if ! cmp -s "$exp" "$act" && pp_unstable "$exp" "$report" "${pargs[@]}" "$@"; then
+		gs_unstable=$((${gs_unstable:-0} + 1))
+		echo "note: pprof's own output of '$label' changes from run to run" \
+			"(a trim among equal nodes); not compared"
+		return
+	fi
 	if check_same "$label" "$exp" "$act"; then
 		rm -f "$exp" "$exp.rc" "$exp.err" "$act" "$act.err"
 	fi
+}
+
+# pp_unstable EXPECTED REPORT PPROF-ARGS...: runs pprof twice more, uncached, and succeeds if
+# its canonical output differs from EXPECTED: then pprof itself answers at random (it keeps a
+# random subset of nodes that tie at the nodecount cut) and no byte comparison can hold.
+pp_unstable() {
+	local exp=$1 report=$2 again="$1.again" i bycum=0
+	shift 2
+	[[ " $* " == *" -cum "* ]] && bycum=1
+	for i in 1 2; do
+		"$PPROF" "$@" >"$again" 2>/dev/null || return 1
+		case $report in
+		tree | peek=*) pp_canon_edges "$again" ;;&
+		tree) pp_canon_tree "$again" $bycum ;;
+		top) pp_canon_top "$again" $bycum ;;
+		esac
+		if ! cmp -s "$exp" "$again"; then
+			rm -f "$again"
+			return 0
+		fi
+	done
+	rm -f "$again"
+	return 1
 }
 
 # The parity matrix. Each profile has a line:

@@ -39,7 +39,7 @@ t1=$(date +%s.%N)
 grep -q '^Type: cpu$' "$SCRATCH/out.$$" || fail_test "top of host:port is not a CPU profile: $(head -5 "$SCRATCH/out.$$")"
 grep -q '^Duration: 1' "$SCRATCH/out.$$" || fail_test "top -seconds=1 of host:port: $(head -5 "$SCRATCH/out.$$")"
 python3 -c "import sys; sys.exit(0 if $t1 - $t0 >= 1 else 1)" || fail_test "top -seconds=1 took less than 1s"
-expect_exit 0 "$GOSCOPE" top -tagfocus=handler=checkout -focus=main "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
+expect_exit 0 "$GOSCOPE" top -tagfocus=handler=checkout -focus=main "http://$DEMO_ADDR/debug/pprof/profile?seconds=3"
 grep -q 'main.fraudScore' "$SCRATCH/out.$$" || fail_test "top of the checkout handler lacks main.fraudScore: $(cat "$SCRATCH/out.$$")"
 if grep -q 'main.matchScore' "$SCRATCH/out.$$"; then fail_test "-tagfocus=handler=checkout kept the search handler"; fi
 expect_exit 0 "$GOSCOPE" top --json "$DEMO_ADDR/debug/pprof/goroutine"
@@ -56,7 +56,7 @@ grep -q "no complete answer within 1s" "$SCRATCH/err.$$" || fail_test "top -time
 [ $((t1 - t0)) -le 4 ] || fail_test "top -timeout=1 took $((t1 - t0))s"
 
 # a flame graph straight from the service
-expect_exit 0 "$GOSCOPE" flame -o cpu.flame.html "http://$DEMO_ADDR/debug/pprof/profile?seconds=1"
+expect_exit 0 "$GOSCOPE" flame -o cpu.flame.html "http://$DEMO_ADDR/debug/pprof/profile?seconds=3"
 grep -q 'main.fraudScore' cpu.flame.html || fail_test "flame graph of a CPU URL lacks main.fraudScore"
 
 # errors: the server's message, refused, cut short (through the stream decoder), not a profile
