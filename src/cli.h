@@ -94,6 +94,7 @@ struct gs_output {
 	FILE *fp;
 	const char *path;  /* NULL = stdout */
 	char *tmp_path;
+	bool direct;       /* not a regular file (a device, a FIFO): written in place */
 	struct gs_out out;
 };
 

@@ -19,8 +19,18 @@ int gs_output_open(struct gs_output *o, const char *path)
 {
 	memset(o, 0, sizeof(*o));
 	o->path = path && strcmp(path, "-") ? path : NULL;
+	struct stat st;
 	if (!o->path) {
 		o->fp = stdout;
+	} else if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device, FIFO or socket (-o /dev/null, -o /dev/stdout, a named pipe) is written
+		 * in place: renaming a temp file over it would replace the device. */
+		if (S_ISDIR(st.st_mode))
+			return fail("cannot write '%s': is a directory", o->path);
+		o->fp = fopen(o->path, "w");
+		if (!o->fp)
+			return fail("cannot open '%s': %s", o->path, strerror(errno));
+		o->direct = true;
 	} else {
 		size_t n = strlen(o->path) + 32;
 		o->tmp_path = malloc(n);
@@ -50,6 +60,15 @@ int gs_output_close(struct gs_output *o, bool commit)
 {
 	int err = gs_out_release(&o->out);
 	int rc = 0;
+	if (o->direct) {
+		if (fflush(o->fp) || ferror(o->fp))
+			err = err ? err : -errno;
+		if (fclose(o->fp) && !err)
+			err = -errno;
+		if (err && err != -EPIPE)
+			rc = fail("cannot write '%s': %s", o->path, strerror(-err));
+		return rc ? rc : (commit ? 0 : GS_EXIT_FAIL);
+	}
 	if (!o->path) {
 		if (fflush(stdout) || ferror(stdout))
 			err = err ? err : -errno;
