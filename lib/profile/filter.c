@@ -73,6 +73,16 @@ static bool loc_matches(struct match_memo *m, const struct gs_location *l)
 	return memo_mapping(m, l->mapping);
 }
 
+
+/* Moves sample from (and its values) to slot to, when filters compact the sample list. */
+static void move_sample(struct gs_profile *p, size_t to, size_t from)
+{
+	if (to == from)
+		return;
+	p->samples[to] = p->samples[from];
+	memmove(p->values + to * p->n_sample_types, p->values + from * p->n_sample_types,
+		p->n_sample_types * sizeof(int64_t));
+}
 int gs_pipeline_rewrite_stacks(struct gs_profile *p, gs_stack_rewrite_fn fn, void *arg)
 {
 	uint32_t *map = NULL, *scratch = NULL;
@@ -110,11 +120,7 @@ int gs_pipeline_rewrite_stacks(struct gs_profile *p, gs_stack_rewrite_fn fn, voi
 		}
 		if (map[old] == GS_NONE)
 			continue;
-		if (kept != s) {
-			p->samples[kept] = p->samples[s];
-			memmove(p->values + kept * p->n_sample_types, p->values + s * p->n_sample_types,
-				p->n_sample_types * sizeof(int64_t));
-		}
+		move_sample(p, kept, s);
 		p->samples[kept].stack = map[old];
 		kept++;
 	}
@@ -480,11 +486,7 @@ int gs_pipeline_rewrite_labelsets(struct gs_profile *p, gs_labelset_fn fn, void 
 		}
 		if (map[old] == GS_NONE)
 			continue;
-		if (kept != s) {
-			p->samples[kept] = p->samples[s];
-			memmove(p->values + kept * p->n_sample_types, p->values + s * p->n_sample_types,
-				p->n_sample_types * sizeof(int64_t));
-		}
+		move_sample(p, kept, s);
 		p->samples[kept].labels = map[old];
 		kept++;
 	}
