@@ -31,6 +31,7 @@ struct gs_win {
 	bool z_member_done; /* the last gzip member ended; more input must start a new one */
 	z_stream z;
 	uint64_t out_bytes; /* decompressed bytes produced */
+	struct win_thread *th; /* the inflating thread of a large buffer (gzip.c), or NULL */
 	/* window */
 	uint8_t *buf; /* owned when data == buf */
 	size_t buf_cap;
