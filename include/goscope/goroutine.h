@@ -249,4 +249,22 @@ int gs_goroutine_write_dump(const struct gs_snapshot *s, const struct gs_gorouti
 int gs_snapshot_write_dump(const struct gs_snapshot *s, const bool *keep,
 			   const struct gs_dump_opts *opts, struct gs_out *out);
 
+/* ---- dump text parsing (lib/gdump/parse.c) ---- */
+
+/* Parses goroutine dump text: /debug/pprof/goroutine?debug=2 or runtime.Stack output, panic
+ * and fatal error output, SIGQUIT and GOTRACEBACK=all|system|crash tracebacks (Go 1.21-1.26
+ * and older "...additional frames elided..." dumps). Text before the first and after the last
+ * goroutine goes to the preamble and postamble; "[originating from goroutine N]" ancestor
+ * blocks are skipped. A dump that ends inside a frame gives a goroutine flagged
+ * GS_G_UNREADABLE. source is set from the text (panic, traceback or debug2); GS_G_SYSTEM is
+ * guessed with gs_snapshot_classify_system. Errors: -EBADMSG with "line N: what" on the context
+ * (a malformed header, elision line or file line; no goroutine at all), -E2BIG when a cap is
+ * hit (limits.input_bytes, string_bytes per line, goroutines, stack_depth, labels).
+ * *out is freed by the caller. */
+int gs_gdump_parse(const void *data, size_t len, struct gs_ctx *ctx, struct gs_snapshot **out);
+
+/* Does the text look like a goroutine dump (a "goroutine N [" or "goroutine N gp=" line in
+ * its first MiB)? Used by input loaders to choose between a profile and a dump. */
+bool gs_gdump_detect(const void *data, size_t len);
+
 #endif
