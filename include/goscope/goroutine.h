@@ -342,6 +342,60 @@ int gs_gdump_write_groups_json(const struct gs_snapshot *s, const struct gs_gbuc
  * "wait_minutes", "locked", "m", "thread", "unreadable"}]}. */
 int gs_snapshot_write_json(const struct gs_snapshot *s, const bool *keep, struct gs_out *out);
 
+/* ---- leak finding (lib/gdump/leaks.c) ---- */
+
+/* A group (bucket.c's rule, matched across snapshots by content) whose count never shrank and
+ * grew by at least the minimum. */
+struct gs_gleak {
+	uint32_t snapshot;  /* representative: goroutine `goroutine` of snapshot `snapshot` (the
+			     * latest snapshot holding the group) */
+	uint32_t goroutine;
+	uint64_t first, last; /* counts in the first and the last snapshot */
+	int64_t growth;       /* last - first */
+	uint32_t counts_at;   /* row of this group in counts (gs_gleak_counts) */
+	uint32_t first_seen;  /* order of discovery, the last tie-breaker */
+};
+
+struct gs_gleaks {
+	struct gs_vec groups; /* struct gs_gleak, largest growth first, then largest count */
+	struct gs_vec counts; /* uint64_t[n_snapshots] per group */
+	size_t n_snapshots;
+};
+
+struct gs_gleaks_opts {
+	bool user_only;      /* ignore system goroutines */
+	uint64_t min_growth; /* 0 = 1 */
+};
+
+/* Finds the growing groups of snaps[0..n) (n >= 2, oldest first, snapshots of one program).
+ * 0, -EINVAL (n < 2) or -ENOMEM; release out with gs_gleaks_release (also after an error).
+ * out refers to the snapshots, which must outlive it. */
+int gs_gdump_leaks(const struct gs_snapshot *const *snaps, size_t n,
+		   const struct gs_gleaks_opts *opts, struct gs_gleaks *out);
+void gs_gleaks_release(struct gs_gleaks *l);
+/* The counts of item in each snapshot. */
+const uint64_t *gs_gleak_counts(const struct gs_gleaks *l, const struct gs_gleak *item);
+
+/* Text: a summary line, then per group its growth, counts per snapshot (and rate when the
+ * snapshots' times are known), state, creation site and stack. */
+int gs_gdump_write_leaks(const struct gs_snapshot *const *snaps, size_t n,
+			 const struct gs_gleaks *l, struct gs_out *out);
+/* JSON: {"snapshots": [{"source_name", "goroutines", "time_unix_ns"}], "groups": [{"growth",
+ * "per_second", "counts", "state", ..., "created_by", "frames"}]}. */
+int gs_gdump_write_leaks_json(const struct gs_snapshot *const *snaps, size_t n,
+			      const struct gs_gleaks *l, struct gs_out *out);
+
+/* ---- conversion to a goroutine profile (lib/gdump/profile.c) ---- */
+
+/* A goroutine profile of the goroutines of s (keep[i] set, or all), shaped like the runtime's
+ * /debug/pprof/goroutine: sample type and period type goroutine/count, one sample per
+ * distinct (stack, labels) valued by its number of goroutines, string labels from the
+ * goroutines' pprof labels, one location per physical frame holding the frames inlined into
+ * it. Frames the runtime hides from dumps (runtime internals) are absent when s came from
+ * dump text. Errors: -ENOMEM, -E2BIG (a profile cap), with a message on ctx. */
+int gs_snapshot_to_profile(const struct gs_snapshot *s, const bool *keep, struct gs_ctx *ctx,
+			   struct gs_profile **out);
+
 /* ---- dump text parsing (lib/gdump/parse.c) ---- */
 
 /* Parses goroutine dump text: /debug/pprof/goroutine?debug=2 or runtime.Stack output, panic

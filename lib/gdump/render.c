@@ -132,6 +132,38 @@ static bool same_frame(const struct gs_goroutine *g, const struct gs_gframe *f, 
 	       f[i].flags == f[i + 1].flags;
 }
 
+void gs_gdump_write_stack(const struct gs_snapshot *s, const struct gs_goroutine *g,
+			  bool creator_goid, struct gs_out *out)
+{
+	if (g->flags & GS_G_NO_STACK)
+		gs_out_str(out, "    (running on another thread: stack unavailable)\n");
+	const struct gs_gframe *f = gs_goroutine_frames(s, g);
+	size_t w = func_width(s, g);
+	for (uint32_t i = 0; i <= g->n_frames; i++) {
+		if ((g->flags & GS_G_ELIDED) && g->elided_at == i) {
+			if (g->elided_count)
+				gs_out_printf(out, "    ...%u frames elided...\n", g->elided_count);
+			else
+				gs_out_str(out, "    ...additional frames elided...\n");
+		}
+		if (i == g->n_frames)
+			break;
+		/* a recursion shows once, with its count */
+		uint32_t repeat = 1;
+		while (same_frame(g, f, i + repeat - 1))
+			repeat++;
+		write_frame_line(s, &f[i], w, repeat, out);
+		i += repeat - 1;
+	}
+	if (g->flags & GS_G_HAS_CREATOR) {
+		gs_out_printf(out, "    created by %s", gs_snapshot_str(s, g->created_by.func));
+		if (g->created_by.goid && creator_goid)
+			gs_out_printf(out, " in goroutine %llu", (unsigned long long)g->created_by.goid);
+		gs_out_printf(out, "  %s:%lld\n", gs_snapshot_str(s, g->created_by.file),
+			      (long long)g->created_by.line);
+	}
+}
+
 int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets *b,
 			  const struct gs_group_opts *opts, struct gs_out *out)
 {
@@ -175,33 +207,7 @@ int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets 
 				gs_out_printf(out, " (thread %lld)", (long long)g->os_tid);
 		}
 		gs_out_str(out, "\n");
-		if (g->flags & GS_G_NO_STACK)
-			gs_out_str(out, "    (running on another thread: stack unavailable)\n");
-		const struct gs_gframe *f = gs_goroutine_frames(s, g);
-		size_t w = func_width(s, g);
-		for (uint32_t i = 0; i <= g->n_frames; i++) {
-			if ((g->flags & GS_G_ELIDED) && g->elided_at == i) {
-				if (g->elided_count)
-					gs_out_printf(out, "    ...%u frames elided...\n", g->elided_count);
-				else
-					gs_out_str(out, "    ...additional frames elided...\n");
-			}
-			if (i == g->n_frames)
-				break;
-			/* a recursion shows once, with its count */
-			uint32_t repeat = 1;
-			while (same_frame(g, f, i + repeat - 1))
-				repeat++;
-			write_frame_line(s, &f[i], w, repeat, out);
-			i += repeat - 1;
-		}
-		if (g->flags & GS_G_HAS_CREATOR) {
-			gs_out_printf(out, "    created by %s", gs_snapshot_str(s, g->created_by.func));
-			if (g->created_by.goid && bk->count == 1)
-				gs_out_printf(out, " in goroutine %llu", (unsigned long long)g->created_by.goid);
-			gs_out_printf(out, "  %s:%lld\n", gs_snapshot_str(s, g->created_by.file),
-				      (long long)g->created_by.line);
-		}
+		gs_gdump_write_stack(s, g, bk->count == 1, out);
 	}
 	return out->err;
 }
@@ -240,7 +246,7 @@ static void json_frames(struct gs_json *j, const struct gs_snapshot *s,
 	}
 }
 
-static void json_common(struct gs_json *j, const struct gs_snapshot *s,
+void gs_gdump_json_goroutine(struct gs_json *j, const struct gs_snapshot *s,
 			const struct gs_goroutine *g, bool with_goid)
 {
 	const char *state = gs_snapshot_str(s, g->state);
@@ -304,7 +310,7 @@ int gs_gdump_write_groups_json(const struct gs_snapshot *s, const struct gs_gbuc
 		const struct gs_goroutine *g = &s->goroutines[bk->first];
 		gs_json_obj_begin(&j);
 		gs_json_ku64(&j, "count", bk->count);
-		json_common(&j, s, g, false);
+		gs_gdump_json_goroutine(&j, s, g, false);
 		gs_json_key(&j, "wait_minutes");
 		if (bk->min_minutes >= 0) {
 			gs_json_obj_begin(&j);
@@ -345,7 +351,7 @@ int gs_snapshot_write_json(const struct gs_snapshot *s, const bool *keep, struct
 			continue;
 		gs_json_obj_begin(&j);
 		gs_json_ku64(&j, "id", g->id);
-		json_common(&j, s, g, true);
+		gs_gdump_json_goroutine(&j, s, g, true);
 		gs_json_key(&j, "wait_minutes");
 		if (g->wait_minutes >= 0)
 			gs_json_i64(&j, g->wait_minutes);
