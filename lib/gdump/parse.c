@@ -529,6 +529,10 @@ static int parse_line(struct parser *p, const char *s, size_t n)
 {
 	size_t open;
 	int err;
+	/* strings are NUL-terminated in the model: a NUL inside a goroutine would cut a name */
+	if (memchr(s, '\0', n) &&
+	    (p->state != P_OUTSIDE || (starts(s, n, "goroutine ") && n > 10 && s[10] >= '0' && s[10] <= '9')))
+		return perr(p, -EBADMSG, "a NUL byte in a goroutine: not dump text");
 	switch (p->state) {
 	case P_FRAME:
 		if (n && s[0] == '\t') {

@@ -265,6 +265,12 @@ static void test_truncated_and_errors(void **state)
 	expect_error("goroutine 1 [x]:\n...2 frames elided...\n...2 frames elided...\n", -EBADMSG,
 		     "line 3: a second elision marker");
 	expect_error("goroutine 1 [x labels:{\"k\" \"v\"}]:\n", -EBADMSG, "line 1: malformed labels");
+	static const char nul[] = "goroutine 1 [x]:\nma\0in.f()\n\t/a.go:1\n";
+	gs_ctx_init(&ctx);
+	s = NULL;
+	assert_int_equal(gs_gdump_parse(nul, sizeof(nul) - 1, &ctx, &s), -EBADMSG);
+	assert_null(s);
+	assert_non_null(strstr(gs_ctx_errmsg(&ctx), "line 2: a NUL byte"));
 	expect_error("goroutine 1 [x]:\na()\n\t/a:1\nb()\n\t/a:1\nc()\n\t/a:1\nd()\n\t/a:1\ne()\n\t/a:1\n",
 		     -E2BIG, "line 11: a cap of the snapshot limits");
 }
