@@ -69,6 +69,8 @@ struct gs_mapping {
 			       * maybe ending in " (deleted)" */
 	uint64_t in_core;     /* cores: bytes of this mapping present in the file, from start
 			       * (filesz of its PT_LOAD); live: end - start */
+	uint64_t anon;        /* live, after gs_mem_smaps: bytes of private pages written since
+			       * they were mapped (smaps "Anonymous"); else 0 */
 };
 
 struct gs_mem_opts {
@@ -126,7 +128,17 @@ const struct gs_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr
 /* The threads: live, as listed when opened or last refreshed or stopped (registers only
  * after gs_mem_stop); core, one per NT_PRSTATUS in file order (the crashing thread first). */
 const struct gs_thread *gs_mem_threads(const struct gs_mem *m, size_t *n);
-/* Live only: re-reads maps and the thread list. -ESRCH when the process is gone. */
+/* Live only: re-reads the mappings from /proc/PID/smaps, filling gs_mapping.anon (what the
+ * kernel's core dumper calls a mapping with an anon_vma: a file mapping that was written,
+ * like relocated relro). Allowed while stopped; pointers to old mappings become invalid. */
+int gs_mem_smaps(struct gs_mem *m, struct gs_ctx *ctx);
+/* Live only: which pages of [start, start + npages * page_size) are present in memory or
+ * in swap (/proc/PID/pagemap bits 63 and 62), one byte per page (1 present, 0 not: never
+ * touched, reads as zeros). The kernel's core dumper leaves the absent ones out. */
+int gs_mem_pages_present(struct gs_mem *m, uint64_t start, size_t npages, uint64_t page_size,
+			 uint8_t *present, struct gs_ctx *ctx);
+/* Live only: re-reads the mappings, and the thread list unless stopped (then the threads
+ * are the stopped ones). -ESRCH when the process is gone. */
 int gs_mem_refresh(struct gs_mem *m, struct gs_ctx *ctx);
 
 /* Reads len bytes at addr. 0 when all were read; -EFAULT (with the address on ctx) when

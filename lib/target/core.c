@@ -11,16 +11,6 @@
 
 #include "internal.h"
 
-#ifndef NT_FILE
-#define NT_FILE 0x46494c45
-#endif
-#ifndef NT_ARM_TLS
-#define NT_ARM_TLS 0x401
-#endif
-#ifndef EM_AARCH64
-#define EM_AARCH64 183
-#endif
-
 /* struct elf_prstatus / elf_prpsinfo offsets, identical on amd64 and arm64 (LP64). */
 #define PRSTATUS_CURSIG 12
 #define PRSTATUS_PID 32
@@ -363,7 +353,13 @@ static int open_file(struct gs_mem *m, int index)
 		snprintf(buf, sizeof(buf), "%s%s", m->sysroot, f->path);
 		path = buf;
 	}
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a recorded path may name a FIFO or a device: never block, read regular files only */
+	struct stat st;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (f->fd >= 0 && (fstat(f->fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(f->fd);
+		f->fd = -1;
+	}
 	if (f->fd < 0)
 		f->fd = -2;
 	return f->fd;

@@ -4,7 +4,20 @@
 #ifndef GOSCOPE_TARGET_INTERNAL_H
 #define GOSCOPE_TARGET_INTERNAL_H
 
+#include <elf.h>
+
 #include "goscope/target.h"
+
+/* Note types and machines older <elf.h> may lack. */
+#ifndef NT_FILE
+#define NT_FILE 0x46494c45
+#endif
+#ifndef NT_ARM_TLS
+#define NT_ARM_TLS 0x401
+#endif
+#ifndef EM_AARCH64
+#define EM_AARCH64 183
+#endif
 
 /* One thread held by ptrace during a stop. */
 struct gs_seized {
@@ -73,6 +86,7 @@ void gs_regs_fill_names(struct gs_regs *r);
 /* procfs.c */
 int gs_procfs_slurp(const char *path, size_t max, struct gs_buf *out);
 int gs_procfs_maps(struct gs_mem *m, struct gs_ctx *ctx);
+int gs_procfs_smaps(struct gs_mem *m, struct gs_ctx *ctx);
 int gs_procfs_tasks(struct gs_mem *m, struct gs_ctx *ctx);
 int gs_procfs_task_ids(int pid, struct gs_vec *tids, struct gs_ctx *ctx);
 int gs_procfs_status(struct gs_mem *m, struct gs_ctx *ctx);

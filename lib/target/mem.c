@@ -230,9 +230,20 @@ int gs_mem_refresh(struct gs_mem *m, struct gs_ctx *ctx)
 	int err;
 	if (m->kind != GS_MEM_LIVE)
 		return 0;
-	if (m->stopped)
-		return gs_ctx_err(ctx, -EBUSY, "pid %d: cannot re-read threads while they are stopped", m->pid);
-	if ((err = gs_procfs_maps(m, ctx)) || (err = gs_procfs_tasks(m, ctx)))
+	/* while stopped the thread list is the stopped threads, with their registers */
+	if ((err = gs_procfs_maps(m, ctx)) || (!m->stopped && (err = gs_procfs_tasks(m, ctx))))
+		return err;
+	if (m->maps.len > 1)
+		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+	return 0;
+}
+
+int gs_mem_smaps(struct gs_mem *m, struct gs_ctx *ctx)
+{
+	int err;
+	if (m->kind != GS_MEM_LIVE)
+		return 0;
+	if ((err = gs_procfs_smaps(m, ctx)))
 		return err;
 	if (m->maps.len > 1)
 		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);

@@ -138,17 +138,20 @@ static int parse_maps_line(struct gs_mem *m, const char *s, const char *end)
 	return map->path ? 0 : -ENOMEM;
 }
 
-int gs_procfs_maps(struct gs_mem *m, struct gs_ctx *ctx)
+/* /proc/PID/maps, or /proc/PID/smaps whose header lines are the same and whose
+ * "Anonymous:" lines say how much of each mapping was written. */
+static int read_maps(struct gs_mem *m, bool smaps, struct gs_ctx *ctx)
 {
 	struct gs_buf b = GS_BUF_INIT;
+	struct gs_mapping *last = NULL;
 	char path[64];
 	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", m->pid);
+	snprintf(path, sizeof(path), "/proc/%d/%s", m->pid, smaps ? "smaps" : "maps");
 	m->maps.len = 0;
 	gs_arena_release(&m->arena);
 	gs_arena_init(&m->arena);
-	err = gs_procfs_slurp(path, PROCFS_MAX_FILE, &b);
+	err = gs_procfs_slurp(path, smaps ? 8 * PROCFS_MAX_FILE : PROCFS_MAX_FILE, &b);
 	if (err) {
 		gs_buf_release(&b);
 		return gs_procfs_explain(m->pid, err, "cannot read the mappings of", ctx);
@@ -158,18 +161,41 @@ int gs_procfs_maps(struct gs_mem *m, struct gs_ctx *ctx)
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *eol = nl ? nl : end;
+		const char *p = s;
+		uint64_t v;
 		line++;
-		if (eol > s && (err = parse_maps_line(m, s, eol))) {
-			gs_buf_release(&b);
-			if (err == -E2BIG)
-				return gs_ctx_err(ctx, err, "%s: more than %u mappings", path,
-						  GS_TARGET_MAX_MAPPINGS);
-			return gs_ctx_err(ctx, err, "%s: line %zu is malformed", path, line);
+		if (smaps && !(parse_hex(&p, eol, &v) && p < eol && *p == '-')) {
+			/* a "Key: value kB" line of the mapping above */
+			if (last && (size_t)(eol - s) > 10 && !memcmp(s, "Anonymous:", 10)) {
+				p = s + 10;
+				skip_spaces(&p, eol);
+				if (parse_dec(&p, eol, &v) && v < (UINT64_MAX >> 10))
+					last->anon = v << 10;
+			}
+		} else if (eol > s) {
+			if ((err = parse_maps_line(m, s, eol))) {
+				gs_buf_release(&b);
+				if (err == -E2BIG)
+					return gs_ctx_err(ctx, err, "%s: more than %u mappings", path,
+							  GS_TARGET_MAX_MAPPINGS);
+				return gs_ctx_err(ctx, err, "%s: line %zu is malformed", path, line);
+			}
+			last = gs_vec_at(&m->maps, m->maps.len - 1);
 		}
 		s = nl ? nl + 1 : end;
 	}
 	gs_buf_release(&b);
 	return 0;
+}
+
+int gs_procfs_maps(struct gs_mem *m, struct gs_ctx *ctx)
+{
+	return read_maps(m, false, ctx);
+}
+
+int gs_procfs_smaps(struct gs_mem *m, struct gs_ctx *ctx)
+{
+	return read_maps(m, true, ctx);
 }
 
 static int tid_cmp(const void *a, const void *b)
@@ -473,4 +499,35 @@ int gs_procfs_explain(int pid, int err, const char *what, struct gs_ctx *ctx)
 			  "%s pid %d: a security policy (seccomp, an LSM, another user namespace) "
 			  "forbids it; run goscope as root with CAP_SYS_PTRACE in the target's namespaces",
 			  what, pid);
+}
+
+int gs_mem_pages_present(struct gs_mem *m, uint64_t start, size_t npages, uint64_t page_size,
+			 uint8_t *present, struct gs_ctx *ctx)
+{
+	uint64_t entries[512];
+	char path[64];
+	int fd;
+	if (m->kind != GS_MEM_LIVE || page_size == 0 || (page_size & (page_size - 1)))
+		return gs_ctx_err(ctx, -EINVAL, "page map: not a live process or a bad page size");
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", m->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return gs_procfs_explain(m->pid, -errno, "cannot read the page map of", ctx);
+	uint64_t first = start / page_size;
+	for (size_t done = 0; done < npages;) {
+		size_t want = npages - done < 512 ? npages - done : 512;
+		ssize_t r = pread(fd, entries, want * 8, (off_t)((first + done) * 8));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 8) {
+			int e = r < 0 ? errno : EIO;
+			close(fd);
+			return gs_ctx_err(ctx, -e, "cannot read the page map of pid %d: %s", m->pid, strerror(e));
+		}
+		size_t got = (size_t)r / 8;
+		for (size_t i = 0; i < got; i++)
+			present[done + i] = (uint8_t)(entries[i] >> 62 & 3 ? 1 : 0);
+		done += got;
+	}
+	close(fd);
+	return 0;
 }

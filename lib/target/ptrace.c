@@ -11,10 +11,6 @@
 
 #include "internal.h"
 
-#ifndef NT_ARM_TLS
-#define NT_ARM_TLS 0x401
-#endif
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
