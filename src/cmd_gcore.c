@@ -315,7 +315,7 @@ int cmd_gcore(int argc, char **argv, struct gs_ctx *ctx)
 	img.pid = pid;
 	gs_mem_ids(m, &img.ppid, &img.uid, &img.gid);
 	img.comm = gs_mem_comm(m);
-	img.args = gs_mem_comm(m);
+	img.args = gs_mem_args(m);
 	img.threads = threads;
 	img.nthreads = nthreads;
 	img.auxv = gs_mem_auxv_raw(m, &auxv_len);

@@ -120,6 +120,7 @@ static void print_json(struct gs_mem *m, bool maps, const struct read_req *reqs,
 	gs_json_kstr(&j, "kind", kind_name(m));
 	gs_json_ki64(&j, "pid", gs_mem_pid(m));
 	gs_json_kstr(&j, "comm", gs_mem_comm(m));
+	gs_json_kstr(&j, "args", gs_mem_args(m));
 	gs_json_kstr(&j, "arch", gs_arch_name(gs_mem_arch(m)));
 	gs_json_kstr(&j, "exe", gs_mem_exe_path(m));
 	gs_json_key(&j, "load_bias");

@@ -106,7 +106,9 @@ enum gs_mem_kind gs_mem_kind(const struct gs_mem *m);
 enum gs_arch gs_mem_arch(const struct gs_mem *m);
 /* The process id (live) or pr_pid of NT_PRPSINFO (core; 0 when absent). */
 int gs_mem_pid(const struct gs_mem *m);
-/* The command name (comm / pr_fname) and, for cores, pr_psargs; "" when unknown. */
+/* The command name (comm / pr_fname) and the start of the command line (live: the first 80
+ * bytes of /proc/PID/cmdline, arguments separated by spaces; core: pr_psargs); "" when
+ * unknown. */
 const char *gs_mem_comm(const struct gs_mem *m);
 const char *gs_mem_args(const struct gs_mem *m);
 /* The path of the main executable: live, a path that opens from here (/proc/PID/exe's
@@ -125,9 +127,12 @@ int gs_mem_auxv(const struct gs_mem *m, uint64_t type, uint64_t *value);
 const struct gs_mapping *gs_mem_mappings(const struct gs_mem *m, size_t *n);
 /* The mapping holding addr, or NULL. */
 const struct gs_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr);
-/* The threads: live, as listed when opened or last refreshed or stopped (registers only
- * after gs_mem_stop); core, one per NT_PRSTATUS in file order (the crashing thread first). */
+/* The threads: live, as listed when opened or last refreshed, or after gs_mem_stop the
+ * threads it stopped (all, or the tids it was given), with registers; core, one per
+ * NT_PRSTATUS in file order (the crashing thread first). */
 const struct gs_thread *gs_mem_threads(const struct gs_mem *m, size_t *n);
+/* The thread tid of that list, or NULL. */
+const struct gs_thread *gs_mem_thread(const struct gs_mem *m, int32_t tid);
 /* Live only: re-reads the mappings from /proc/PID/smaps, filling gs_mapping.anon (what the
  * kernel's core dumper calls a mapping with an anon_vma: a file mapping that was written,
  * like relocated relro). Allowed while stopped; pointers to old mappings become invalid. */
@@ -145,6 +150,11 @@ int gs_mem_refresh(struct gs_mem *m, struct gs_ctx *ctx);
  * some were not (unmapped, not in the core and no file to read them from), -ESRCH when the
  * process is gone, -EPERM. On -EFAULT buf holds what was read before the fault. */
 int gs_mem_read(struct gs_mem *m, uint64_t addr, void *buf, size_t len, struct gs_ctx *ctx);
+
+/* gs_mem_read without a message on a context, taking the gs_mem as void * so that it serves
+ * directly as a read callback (goruntime's gs_goruntime_read_fn): 0, -EFAULT, or the
+ * errno of a failure (-ESRCH, -EPERM). */
+int gs_mem_read_cb(void *mem, uint64_t addr, void *buf, size_t len);
 
 /* One element of a scatter read. */
 struct gs_mem_iov {

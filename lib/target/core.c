@@ -502,8 +502,8 @@ static int parse_core(struct gs_mem *m, const struct gs_mem_opts *opts, struct g
 		return err;
 	if (opts && opts->sysroot && !(m->sysroot = strdup(opts->sysroot)))
 		return -ENOMEM;
-	gs_mem_finish(m, ctx); /* sorts the mappings; the bias needs the executable below */
-	pick_exe(m, opts);
+	gs_mem_sort_maps(m);
+	pick_exe(m, opts); /* before the bias: its header may have to come from that file */
 	gs_mem_finish(m, ctx);
 	return 0;
 }

@@ -78,6 +78,7 @@ struct gs_mem {
 
 /* mem.c */
 int gs_mem_alloc(enum gs_mem_kind kind, struct gs_mem **out);
+void gs_mem_sort_maps(struct gs_mem *m);
 /* Sorts the mappings, then computes the load bias from the auxiliary vector and the ELF
  * header found in memory. */
 void gs_mem_finish(struct gs_mem *m, struct gs_ctx *ctx);

@@ -85,14 +85,19 @@ static const struct gs_mapping *exe_header_mapping(const struct gs_mem *m, uint6
 	return NULL;
 }
 
+void gs_mem_sort_maps(struct gs_mem *m)
+{
+	if (m->maps.len > 1)
+		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+}
+
 void gs_mem_finish(struct gs_mem *m, struct gs_ctx *ctx)
 {
 	uint64_t entry, phdr;
 	uint8_t hdr[64];
 	struct gs_ctx quiet = *ctx;
 
-	if (m->maps.len > 1)
-		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+	gs_mem_sort_maps(m);
 	m->bias_known = false;
 	if (gs_mem_auxv(m, AT_ENTRY, &entry) || gs_mem_auxv(m, AT_PHDR, &phdr))
 		return;
@@ -203,6 +208,15 @@ const struct gs_thread *gs_mem_threads(const struct gs_mem *m, size_t *n)
 	return m->threads.data;
 }
 
+const struct gs_thread *gs_mem_thread(const struct gs_mem *m, int32_t tid)
+{
+	const struct gs_thread *t = m->threads.data;
+	for (size_t i = 0; i < m->threads.len; i++)
+		if (t[i].tid == tid)
+			return &t[i];
+	return NULL;
+}
+
 int gs_mem_readv(struct gs_mem *m, struct gs_mem_iov *iov, size_t n, struct gs_ctx *ctx)
 {
 	for (size_t i = 0; i < n; i++)
@@ -225,6 +239,16 @@ int gs_mem_read(struct gs_mem *m, uint64_t addr, void *buf, size_t len, struct g
 	return err;
 }
 
+int gs_mem_read_cb(void *mem, uint64_t addr, void *buf, size_t len)
+{
+	struct gs_mem_iov iov = {addr, buf, len, 0};
+	struct gs_ctx ctx;
+	if (len == 0)
+		return 0;
+	gs_ctx_init(&ctx);
+	return gs_mem_readv(mem, &iov, 1, &ctx);
+}
+
 int gs_mem_refresh(struct gs_mem *m, struct gs_ctx *ctx)
 {
 	int err;
@@ -233,8 +257,7 @@ int gs_mem_refresh(struct gs_mem *m, struct gs_ctx *ctx)
 	/* while stopped the thread list is the stopped threads, with their registers */
 	if ((err = gs_procfs_maps(m, ctx)) || (!m->stopped && (err = gs_procfs_tasks(m, ctx))))
 		return err;
-	if (m->maps.len > 1)
-		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+	gs_mem_sort_maps(m);
 	return 0;
 }
 
@@ -245,8 +268,7 @@ int gs_mem_smaps(struct gs_mem *m, struct gs_ctx *ctx)
 		return 0;
 	if ((err = gs_procfs_smaps(m, ctx)))
 		return err;
-	if (m->maps.len > 1)
-		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+	gs_mem_sort_maps(m);
 	return 0;
 }
 

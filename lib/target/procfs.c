@@ -323,6 +323,15 @@ int gs_procfs_status(struct gs_mem *m, struct gs_ctx *ctx)
 		m->comm[n] = 0;
 		m->comm[strcspn(m->comm, "\n")] = 0;
 	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", m->pid);
+	if (gs_procfs_slurp(path, 1 << 20, &b) == 0 && b.len) {
+		size_t n = b.len < 79 ? b.len : 79; /* what the kernel keeps in pr_psargs */
+		for (size_t i = 0; i < n; i++)
+			m->args[i] = b.data[i] ? b.data[i] : ' ';
+		m->args[n] = 0;
+		while (n > 0 && m->args[n - 1] == ' ')
+			m->args[--n] = 0;
+	}
 	gs_buf_release(&b);
 	return 0;
 }

@@ -42,6 +42,7 @@ live, core = (json.load(open(p)) for p in sys.argv[1:3])
 pid, exe = int(sys.argv[3]), sys.argv[4]
 assert core["kind"] == "core" and core["pid"] == pid and core["comm"] == "demo", core
 assert core["exe"] == exe, (core["exe"], exe)
+assert core["args"] == live["args"] and live["args"].startswith(exe + " -addr 127.0.0.1:0"), (core["args"], live["args"])
 assert core["load_bias"] == 0, core["load_bias"]
 for a, b in zip(live["reads"], core["reads"]):
     assert a["addr"] == b["addr"] and a["len"] == b["got"], (a["what"], a["addr"], b["got"])

@@ -50,6 +50,7 @@ live, core = (json.load(open(p)) for p in sys.argv[1:3])
 pid = int(sys.argv[3])
 assert core["kind"] == "core" and core["pid"] == pid and core["comm"] == "demo", core
 assert core["load_bias"] == 0
+assert core["args"] == live["args"], (core["args"], live["args"])
 for a, b in zip(live["reads"], core["reads"]):
     assert a["len"] == b["got"] and a["hex"] == b["hex"], a["what"]
 ts = core["threads"]

@@ -84,6 +84,10 @@ static void test_reads(void **state)
 	assert_int_equal(gs_mem_pid(m), c.pid);
 	assert_int_equal(gs_mem_read(m, (uintptr_t)&marker, &v, 8, &ctx), 0);
 	assert_true(v == 0x1122334455667788ULL);
+	v = 0;
+	assert_int_equal(gs_mem_read_cb(m, (uintptr_t)&marker, &v, 8), 0);
+	assert_true(v == 0x1122334455667788ULL);
+	assert_int_equal(gs_mem_read_cb(m, 8, &v, 8), -EFAULT);
 
 	/* 3000 scattered elements (three process_vm_readv calls), one in five unreadable */
 	enum { N = 3000 };
