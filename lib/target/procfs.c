@@ -453,6 +453,11 @@ int gs_procfs_explain(int pid, int err, const char *what, struct gs_ctx *ctx)
 					  what, pid);
 	}
 	snprintf(path, sizeof(path), "/proc/%d", pid);
+	if (stat(path, &st) == 0 && err == -ENOENT)
+		return gs_ctx_err(ctx, -ESRCH,
+				  "%s pid %d: it has no executable (a kernel thread, or a zombie that "
+				  "has exited)",
+				  what, pid);
 	if (stat(path, &st) != 0 || err == -ESRCH || err == -ENOENT)
 		return gs_ctx_err(ctx, -ESRCH,
 				  "%s pid %d: no such process (it exited, or it lives in another pid "

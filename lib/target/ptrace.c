@@ -3,6 +3,7 @@
  * and PTRACE_DETACH them all on resume, re-injecting a signal caught in delivery. SEIZE, not
  * ATTACH: no SIGSTOP is sent, and if we die the kernel detaches and the threads run on. */
 #include <elf.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
@@ -37,6 +38,23 @@ static int add_seized(struct gs_mem *m, int32_t tid, struct gs_ctx *ctx)
 	return 0;
 }
 
+/* A thread that is exiting (zombie, dead) or gone: its state in task/TID/stat. */
+static bool thread_exiting(int pid, int32_t tid)
+{
+	char path[80], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	const char *close_paren = strrchr(buf, ')');
+	return close_paren && close_paren[1] == ' ' && (close_paren[2] == 'Z' || close_paren[2] == 'X');
+}
+
 /* Seizes and interrupts one thread. A thread that is gone is no error. One we already trace
  * (auto-attached at clone, seen in task/ before its parent's clone event) is adopted. */
 static int seize(struct gs_mem *m, int32_t tid, struct gs_ctx *ctx)
@@ -56,6 +74,9 @@ static int seize(struct gs_mem *m, int32_t tid, struct gs_ctx *ctx)
 					find_seized(m, tid)->stopped = true;
 				return err;
 			}
+			/* the kernel refuses to attach to a thread that is exiting */
+			if (thread_exiting(m->pid, tid))
+				return 0;
 		}
 		return gs_procfs_explain(m->pid, -e, "cannot stop the threads of", ctx);
 	}

@@ -1,7 +1,9 @@
 /* lib/target, live backend: a forked child with known memory and a second thread is opened
  * by pid; single, scattered (more than IOV_MAX elements), partial and faulting reads, maps,
  * threads, consistent-mode stops (registers, no thread left stopped) and error messages. */
+#include <dirent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -204,6 +206,79 @@ static void test_stop(void **state)
 	stop_child(&c);
 }
 
+static void *short_thread(void *arg)
+{
+	return arg;
+}
+
+/* A child that creates and ends threads without pause: every stop must still catch every
+ * thread (rescans of task/ and threads auto-attached at clone), and every resume free them. */
+static pid_t churn_pid;
+
+static int kill_churn(void **state)
+{
+	if (churn_pid > 0) {
+		kill(churn_pid, SIGKILL);
+		waitpid(churn_pid, NULL, 0);
+	}
+	churn_pid = 0;
+	return 0;
+}
+
+static void test_stop_thread_churn(void **state)
+{
+	struct gs_ctx ctx;
+	struct gs_mem *m;
+	gs_ctx_init(&ctx);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	churn_pid = pid; /* killed by the teardown, also when an assertion fails */
+	if (pid == 0) {
+		for (;;) {
+			pthread_t th[4];
+			for (int i = 0; i < 4; i++)
+				pthread_create(&th[i], NULL, short_thread, NULL);
+			for (int i = 0; i < 4; i++)
+				pthread_join(th[i], NULL);
+		}
+	}
+	usleep(20000);
+	assert_int_equal(gs_mem_open_pid(pid, NULL, &ctx, &m), 0);
+	size_t caught_many = 0;
+	for (int round = 0; round < 30; round++) {
+		if (gs_mem_stop(m, NULL, 0, 0, &ctx))
+			fail_msg("round %d: %s", round, gs_ctx_errmsg(&ctx));
+		size_t n;
+		const struct gs_thread *t = gs_mem_threads(m, &n);
+		caught_many += n > 1;
+		for (size_t i = 0; i < n; i++)
+			assert_true(t[i].has_regs);
+		/* every live thread of the process is one we hold */
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		DIR *d = opendir(path);
+		assert_non_null(d);
+		struct dirent *de;
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			int32_t tid = (int32_t)strtol(de->d_name, NULL, 10);
+			char st = task_state(pid, tid);
+			if (st == 'Z' || st == 'X' || st == '?')
+				continue; /* exiting */
+			if (st != 't')
+				fail_msg("round %d: thread %d is in state %c while stopped", round, tid, st);
+			assert_non_null(gs_mem_thread(m, tid));
+		}
+		closedir(d);
+		assert_int_equal(gs_mem_resume(m, &ctx), 0);
+		assert_int_not_equal(task_state(pid, pid), 't');
+		assert_int_equal(gs_mem_refresh(m, &ctx), 0);
+	}
+	assert_true(caught_many > 0);
+	gs_mem_free(m);
+}
+
 static void test_errors(void **state)
 {
 	struct gs_ctx ctx;
@@ -224,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reads),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test_teardown(test_stop_thread_churn, kill_churn),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
