@@ -31,6 +31,19 @@ const char cmd_gcore_usage[] =
 	"  goscope gcore $(pidof server)\n"
 	"  goscope gcore -o /tmp/server.core 4242 && goscope threads /tmp/server.core\n";
 
+static bool is_deleted(const struct gs_mapping *map)
+{
+	size_t n = strlen(map->path);
+	return n > 10 && !strcmp(map->path + n - 10, " (deleted)");
+}
+
+/* A private file mapping of which only the first page is kept, for its ELF header. */
+static bool header_only(const struct gs_mapping *map)
+{
+	return map->path[0] == '/' && !(map->prot & (GS_MAP_WRITE | GS_MAP_SHARED)) && !map->anon &&
+	       !is_deleted(map);
+}
+
 /* Bytes of a mapping to dump, after the kernel's default filter (0x33: anonymous private and
  * shared, ELF headers; file mappings only where written). */
 static uint64_t dump_len(const struct gs_mapping *map, uint64_t page)
@@ -48,7 +61,8 @@ static uint64_t dump_len(const struct gs_mapping *map, uint64_t page)
 			    !strncmp(p, "/memfd:", 7) || !strncmp(p, "/dev/shm/", 9);
 		return anon ? size : 0;
 	}
-	if ((map->prot & GS_MAP_WRITE) || map->anon)
+	/* a deleted file (a binary replaced by a deploy) cannot be found by a reader: keep it */
+	if (!header_only(map))
 		return size;
 	return map->offset == 0 ? (size < page ? size : page) : 0; /* maybe an ELF header */
 }
@@ -160,9 +174,9 @@ static int copier_add(struct copier *c, uint64_t addr, uint8_t *buf, uint64_t le
 	return 0;
 }
 
-/* Copies the pages of every planned segment that are present (in memory or swap); pages
- * never touched stay zeros in the buffer and become holes in the file, as the kernel's
- * dumper leaves them out. */
+/* Copies every planned segment; of anonymous memory only the pages present (in memory or
+ * swap): pages never touched stay zeros in the buffer and become holes in the file, as the
+ * kernel's dumper leaves them out. */
 static int plan_copy(struct gs_mem *m, struct plan *p, uint64_t page, struct gs_ctx *ctx)
 {
 	struct copier c = {.m = m, .p = p, .page = page, .ctx = ctx, .quiet = *ctx};
@@ -183,8 +197,11 @@ static int plan_copy(struct gs_mem *m, struct plan *p, uint64_t page, struct gs_
 			present = grown;
 			cap = npages;
 		}
-		if (gs_mem_pages_present(m, s->map->start, npages, page, present, &c.quiet))
-			memset(present, 1, npages); /* no page map: read everything */
+		/* only anonymous memory has pages that were never there; the pages of a file
+		 * mapping not yet faulted in hold the file's bytes (initialised data) */
+		if (s->map->path[0] == '/' ||
+		    gs_mem_pages_present(m, s->map->start, npages, page, present, &c.quiet))
+			memset(present, 1, npages);
 		for (size_t a = 0; a < npages && !rc;) {
 			if (!present[a]) {
 				a++;
@@ -301,8 +318,7 @@ int cmd_gcore(int argc, char **argv, struct gs_ctx *ctx)
 	for (size_t i = 0; i < plan.nsegs; i++) {
 		struct gs_core_segment *s = &plan.segs[i];
 		const struct gs_mapping *map = s->map;
-		if (s->data && map->path[0] == '/' && !(map->prot & GS_MAP_WRITE) && !map->anon &&
-		    !(map->prot & GS_MAP_SHARED) && memcmp(s->data, "\177ELF", 4)) {
+		if (s->data && header_only(map) && memcmp(s->data, "\177ELF", 4)) {
 			munmap((void *)s->data, s->data_len);
 			s->data = NULL;
 			s->data_len = 0;

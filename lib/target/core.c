@@ -441,6 +441,8 @@ static int parse_core(struct gs_mem *m, const struct gs_mem_opts *opts, struct g
 	gs_rd_init(&rd, m->core, m->core_len);
 	if (gs_rd_bytes(&rd, EI_NIDENT, &ident) || memcmp(ident, ELFMAG, SELFMAG))
 		return gs_ctx_err(ctx, -EBADMSG, "not an ELF file");
+	if (m->core_len < 64) /* the whole header, before offsets into it are set below */
+		return bad(&cp, "short ELF header");
 	if (ident[EI_CLASS] != ELFCLASS64 || ident[EI_DATA] != ELFDATA2LSB)
 		return gs_ctx_err(ctx, -ENOTSUP, "not a 64-bit little-endian ELF core");
 	if (gs_rd_u16le(&rd, &type) || gs_rd_u16le(&rd, &machine))

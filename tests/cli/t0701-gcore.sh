@@ -7,6 +7,10 @@
 set -u
 . "$SRCDIR/tests/cli/common.sh"
 . "$SRCDIR/tests/cli/t05-demo.bash"
+# a private copy: other tests may rebuild the shared binary while ours runs
+build_demo
+cp "$DEMO_BIN" "$SCRATCH/demo" || fail_test "cannot copy the demo"
+DEMO_BIN="$SCRATCH/demo"
 start_demo -load 2
 cd "$SCRATCH" || fail_test "no scratch directory"
 
@@ -56,6 +60,27 @@ for t in core["threads"]:
     assert any(m["start"] <= r["sp"] < m["end"] and "w" in m["perms"] for m in core["mappings"]), t
     assert any(m["start"] <= r["pc"] < m["end"] for m in core["mappings"]), t
 PY
+# initialised data the process never touched is the file's in the core, not zeros: a
+# program with 512 KiB of initialised data it never reads (more than the kernel's fault-around)
+mkdir -p "$SCRATCH/untouched"
+{
+	printf 'package main\n\nimport (\n\t"fmt"\n\t"os"\n\t"time"\n)\n\nvar table = [65536]uint64{'
+	for i in $(seq 65536); do printf '0x%x,' $((i * 2654435761 + 1)); done
+	printf '}\n\nfunc main() {\n\tif len(os.Args) > 3 {\n\t\tfmt.Println(table[len(os.Args)])\n\t}\n'
+	printf '\tfmt.Println("ready")\n\ttime.Sleep(2 * time.Minute)\n}\n'
+} >"$SCRATCH/untouched/main.go"
+printf 'module untouched\n\ngo 1.21\n' >"$SCRATCH/untouched/go.mod"
+(cd "$SCRATCH/untouched" && "$GO" build -o untouched .) || fail_test "cannot build the untouched-data program"
+"$SCRATCH/untouched/untouched" >untouched.out &
+ut=$!
+T05_PIDS+=("$ut")
+for _ in $(seq 100); do [ -s untouched.out ] && break; sleep 0.1; done
+"$GOSCOPE" gcore -o untouched.core "$ut" 2>/dev/null || fail_test "gcore of the untouched-data program exited $?"
+mid=$("$GOSCOPE" threads --json --read main.table:8 "$ut" | jq_py 'hex(d["reads"][0]["addr"] + 262144)')
+"$GOSCOPE" threads --read "$mid:4096" untouched.core >ut-core.txt || fail_test "cannot read main.table from the core: $(cat ut-core.txt)"
+"$GOSCOPE" threads --read "$mid:4096" "$ut" >ut-live.txt || fail_test "cannot read main.table live"
+[ "$(tail -1 ut-core.txt)" = "$(tail -1 ut-live.txt)" ] || fail_test "main.table differs between the core and the process"
+grep -q ': b2f90f5b1c4f0000' ut-live.txt || fail_test "main.table does not hold what the program initialised"
 n=$(jq_py 'len(d["threads"])' <core.json)
 readelf -n demo.core >notes.txt || fail_test "readelf cannot read the notes"
 [ "$(grep -c 'NT_PRSTATUS' notes.txt)" = "$n" ] || fail_test "readelf sees $(grep -c NT_PRSTATUS notes.txt) NT_PRSTATUS, we wrote $n"
@@ -88,6 +113,26 @@ assert live["load_bias"] == bias and bias > 0x10000, (live["load_bias"], bias)
 assert core["load_bias"] == live["load_bias"], (core["load_bias"], live["load_bias"])
 assert live["reads"][0]["got"] == 16 and core["reads"][0]["hex"] == live["reads"][0]["hex"]
 PY
+
+# a binary deleted under the process (a deploy replaced it): its mappings are kept whole
+cp "$DEMO_BIN" "$SCRATCH/demo-del"
+"$SCRATCH/demo-del" -addr 127.0.0.1:0 -load 0 -max-lifetime 120s >del.out 2>&1 &
+del=$!
+T05_PIDS+=("$del")
+for _ in $(seq 100); do [ -s del.out ] && break; sleep 0.1; done
+"$GOSCOPE" threads --json --read runtime.pclntab:4096 "$del" >del-live.json || fail_test "threads on demo-del exited $?"
+addr=$(jq_py 'hex(d["reads"][0]["addr"])' <del-live.json)
+rm "$SCRATCH/demo-del"
+"$GOSCOPE" gcore -o del.core "$del" 2>/dev/null || fail_test "gcore of a deleted binary exited $?"
+"$GOSCOPE" threads --json --maps --read "$addr:4096" del.core >del-core.json || fail_test "threads on del.core exited $?"
+python3 - del-live.json del-core.json <<'PY' || fail_test "the deleted binary's read-only data is not in the core"
+import json, sys
+live, core = (json.load(open(p)) for p in sys.argv[1:3])
+assert core["reads"][0]["hex"] == live["reads"][0]["hex"]
+assert any(m["path"].endswith("/demo-del (deleted)") and m["in_core"] == m["end"] - m["start"] for m in core["mappings"])
+PY
+expect_exit 2 "$GOSCOPE" threads --read runtime.buildVersion del.core
+grep -q "^hint: name the executable with --exe" "$SCRATCH/err.$$" || fail_test "no --exe hint: $(cat "$SCRATCH/err.$$")"
 
 # failures: nothing written
 sleep 0 &
