@@ -481,6 +481,11 @@ int gs_procfs_explain(int pid, int err, const char *what, struct gs_ctx *ctx)
 				  "%s pid %d: ptrace is disabled on this host (kernel.yama.ptrace_scope=3); "
 				  "only a reboot re-enables it",
 				  what, pid);
+	if (!cap && me == 0)
+		return gs_ctx_err(ctx, -EPERM,
+				  "%s pid %d: goscope runs as root but without CAP_SYS_PTRACE (in a "
+				  "container, add it: --cap-add SYS_PTRACE)",
+				  what, pid);
 	if (!cap && uid >= 0 && (uid_t)uid != me)
 		return gs_ctx_err(ctx, -EPERM,
 				  "%s pid %d: it belongs to uid %lld and goscope runs as uid %u; run "
@@ -503,11 +508,6 @@ int gs_procfs_explain(int pid, int err, const char *what, struct gs_ctx *ctx)
 		return gs_ctx_err(ctx, -EPERM,
 				  "%s pid %d: the process is not dumpable (setuid, or prctl "
 				  "PR_SET_DUMPABLE 0); run goscope as root",
-				  what, pid);
-	if (!cap && me == 0)
-		return gs_ctx_err(ctx, -EPERM,
-				  "%s pid %d: goscope lacks CAP_SYS_PTRACE (in a container, add it: "
-				  "--cap-add SYS_PTRACE)",
 				  what, pid);
 	return gs_ctx_err(ctx, -EPERM,
 			  "%s pid %d: a security policy (seccomp, an LSM, another user namespace) "

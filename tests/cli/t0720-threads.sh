@@ -101,6 +101,13 @@ if [ "$(id -u)" = 0 ]; then
 	expect_exit 2 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$GOSCOPE" threads "$DEMO_PID"
 	grep -q "pid $DEMO_PID: it belongs to uid 0 and goscope runs as uid 65534; run goscope as that user or as root" "$SCRATCH/err.$$" ||
 		fail_test "another user: $(cat "$SCRATCH/err.$$")"
+	# root without CAP_SYS_PTRACE (a container) may not read another user's process
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 60 &
+	other=$!
+	T05_PIDS+=("$other")
+	expect_exit 2 setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace "$GOSCOPE" threads "$other"
+	grep -q "pid $other: goscope runs as root but without CAP_SYS_PTRACE" "$SCRATCH/err.$$" ||
+		fail_test "missing capability: $(cat "$SCRATCH/err.$$")"
 	# another pid namespace: the pid does not exist there
 	expect_exit 2 unshare -p -f --mount-proc "$GOSCOPE" threads "$DEMO_PID"
 	grep -q "no such process (it exited, or it lives in another pid namespace" "$SCRATCH/err.$$" ||
