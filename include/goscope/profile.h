@@ -233,11 +233,14 @@ struct gs_symbolize_opts {
 };
 
 /* Gives the locations of p that have no lines (or all, with force) the lines of their
- * addresses in the Go binary e (its pclntab t), as runtime/pprof would have written them:
- * consecutive addresses of a stack that are one physical frame's inlined calls become one
- * location with a line per call, innermost first; runtime.goexit frames are dropped; heap
- * profiles lose leading runtime frames. Addresses are taken as call sites (return address
- * minus one, what the legacy text parser and the runtime store). Locations of mappings of
+ * addresses in the Go binary e (its pclntab t), as runtime/pprof would have written them.
+ * In legacy text (the parser's whole-address-space mapping; Go's stacks list a PC per
+ * inlined call), consecutive addresses of a stack that are one physical frame's inlined
+ * calls become one location with a line per call, innermost first; runtime.goexit frames
+ * are dropped; heap profiles lose leading runtime frames. In a real mapping, a location
+ * gets all the frames of its address, minus compiler-generated wrappers as the runtime's
+ * traceback elides them. Addresses are taken as call sites (return address minus one, what
+ * the legacy text parser and the runtime store). Locations of mappings of
  * other files (another build id or file name) are left alone. The load bias comes from each
  * mapping, or, for a PIE binary and a profile without a memory map, from the stacks ending
  * in runtime.goexit. Errors: -EINVAL when e does not match the profile (another build id,

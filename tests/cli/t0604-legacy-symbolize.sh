@@ -6,6 +6,7 @@
 # exactly the reports of the protobuf profile (top and traces, by function and by line), for
 # a plain, a PIE and -s -w builds. go tool pprof with the binary loses the inlined frames
 # (and cannot place a PIE binary); a binary that does not match the profile is refused.
+# Protobuf profiles stripped of their names are symbolized too, through their mappings.
 set -u
 . "$SRCDIR/tests/cli/common.sh"
 GO=${GO:-go}
@@ -85,6 +86,44 @@ for b in plain pie plain-sw pie-sw; do
 	top mutex | grep -q ' sync\.(\*Mutex)\.Unlock (inline)$' || fail_test "$b: no Unlock (inline) frame"
 	top goroutine | grep -q 'runtime\.goexit' && fail_test "$b: runtime.goexit is shown"
 done
+
+# the runtime's protobuf profiles with every name removed (through goscope's JSON form):
+# the binary gives the names back, placed by the mappings (the PIE one too)
+strip_names() { # strip_names IN.json OUT.json
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for l in d["locations"]:
+    l.pop("lines", None)
+d["functions"] = []
+for m in d["mappings"]:
+    m["has_functions"] = False
+json.dump(d, open(sys.argv[2], "w"))
+' "$1" "$2" || fail_test "cannot strip $1"
+}
+for b in plain pie-sw; do
+	d="$SCRATCH/$b.d"
+	for name in goroutine heap block mutex; do
+		"$GOSCOPE" convert --to json -o "$d/$name.json" "$d/$name.pb.gz" || fail_test "convert --to json"
+		strip_names "$d/$name.json" "$d/$name.bare.json"
+		"$GOSCOPE" top "$d/$name.bare.json" | grep -q 'main\.' && fail_test "$name.bare.json has names"
+		for cmd in "top -lines" "traces -lines"; do
+			# shellcheck disable=SC2086
+			"$GOSCOPE" $cmd "$SCRATCH/$b" "$d/$name.bare.json" >"$d/$name.leg" ||
+				fail_test "goscope $cmd $b $name.bare.json exited $?"
+			# shellcheck disable=SC2086
+			"$GOSCOPE" $cmd "$d/$name.pb.gz" | diff -u - "$d/$name.leg" >&2 ||
+				fail_test "$b: goscope $cmd of $name.pb.gz without names differs from the original"
+		done
+	done
+	"$GOSCOPE" convert --json "$SCRATCH/$b" "$d/goroutine.bare.json" |
+		python3 -c 'import json,sys; assert json.load(sys.stdin)["mappings"][0]["has_functions"]' ||
+		fail_test "$b: the symbolized mapping does not say has_functions"
+done
+# another build (another build ID) is refused for a profile with a build ID
+expect_exit 2 "$GOSCOPE" top "$SCRATCH/plain-sw" "$SCRATCH/plain.d/goroutine.bare.json"
+grep -q 'does not match the profile: its build ID is' "$SCRATCH/err.$$" ||
+	fail_test "other build ID: $(cat "$SCRATCH/err.$$")"
 
 # -s -w builds have the layout of the full ones: they symbolize the other's profile alike
 for name in goroutine heap block mutex; do
