@@ -45,6 +45,30 @@ void gs_layout_wait_clear(struct gs_layout *l);
  * no DWARF, -EBADMSG when libdw cannot read it. */
 int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx);
 
+/* symscan.c: fills the unknown addresses by decoding the code of small runtime functions
+ * found through the pclntab (source SCAN). 0, or -ENOENT when none of them is there. */
+int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_layout *l,
+		   struct gs_ctx *ctx);
+
+/* A data reference decoded from code. */
+enum {
+	GS_REF_ADDR = 1,     /* the address taken (LEA, ADRP+ADD) */
+	GS_REF_LOAD,
+	GS_REF_STORE,
+	GS_REF_CMP,
+	GS_REF_ATOMIC_STORE, /* address taken, then XCHG (amd64) or STLR (arm64) through it */
+};
+struct gs_code_ref {
+	uint64_t pc;   /* of the (first) instruction */
+	uint64_t addr; /* referenced address */
+	uint8_t kind;
+};
+/* The data references of code (len bytes at link-time address pc), in order: amd64
+ * RIP-relative LEA/MOV/CMP/MOV-immediate operands, arm64 ADRP followed by ADD, LDR, STR, LDP,
+ * STP (and STLR after ADD). At most max go into refs; returns the count. */
+size_t gs_layout_code_refs(enum gs_arch arch, const uint8_t *code, size_t len, uint64_t pc,
+			   struct gs_code_ref *refs, size_t max);
+
 /* The embedded tables (generated from lib/gobin/layouts/ by cmake/embed.cmake). */
 struct gs_layout_table_file {
 	const char *name; /* "go1.22-amd64.tsv" */

@@ -57,18 +57,30 @@ for v in $(grep -v '^#' "$tables/VERSIONS"); do
 				fi
 				"$GOSCOPE" info --layout --json "$bin" >"$SCRATCH/json" ||
 					fail_test "$name: goscope info --layout --json exited $?"
-				python3 - "$SCRATCH/json" "$strip" "$name" <<'PY' || fail_test "$name: bad --layout --json"
+				"$GOSCOPE" info --layout --no-symtab --json "$bin" >"$SCRATCH/scan.json" ||
+					fail_test "$name: goscope info --layout --no-symtab --json exited $?"
+				python3 - "$SCRATCH/json" "$strip" "$name" "$SCRATCH/scan.json" <<'PY' || fail_test "$name: bad --layout --json"
 import json, sys
 d = json.load(open(sys.argv[1]))
 strip, name = sys.argv[2], sys.argv[3]
+scan = json.load(open(sys.argv[4]))
+six = ("runtime.allgs", "runtime.allglen", "runtime.allgptr", "runtime.allm",
+       "runtime.waitReasonStrings", "runtime.buildVersion")
+for s in six:
+    assert scan["addresses"][s]["source"] == "scan", (name, s, "not found by the scan")
+    if strip == "full":
+        assert scan["addresses"][s]["address"] == d["addresses"][s]["address"], \
+            (name, s, "scan %#x != symtab %#x" % (scan["addresses"][s]["address"], d["addresses"][s]["address"]))
+    else:
+        assert d["addresses"][s]["source"] == "scan", (name, s)
+assert d["wait_reasons_source"] == "binary", (name, d["wait_reasons_source"])
+assert scan["wait_reasons_source"] == "binary", (name, scan["wait_reasons_source"])
 src = {d["fields"][f]["source"] for f in d["fields"]}
 want = {"dwarf"} if strip == "full" else {"table"}
 assert src == want, (name, src)
 assert not d["approximate"] and not d["version_guessed"], name
 if strip == "full":
-    assert d["wait_reasons_source"] == "binary", (name, d["wait_reasons_source"])
-    for s in ("runtime.allgs", "runtime.allglen", "runtime.allgptr", "runtime.allm",
-              "runtime.waitReasonStrings", "runtime.buildVersion"):
+    for s in six:
         assert d["addresses"][s]["source"] == "symtab", (name, s)
 PY
 			done

@@ -1,13 +1,15 @@
 /* Unit tests for the runtime layouts (lib/gobin/layout.c, dwarf.c): the table text format
  * (a round trip, and every kind of garbage rejected), the built-in tables of every Go
  * version and arch (complete, and agreeing with facts checked by hand in the runtime
- * sources), the names, and gs_layout_open on the toolchain's own go command. */
+ * sources), the names, the data-reference decoder of the stripped-binary scan on real
+ * instructions, and gs_layout_open on the toolchain's own go command. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
 #include "goscope/layout.h"
+#include "gobin/layout_internal.h"
 
 static const char good[] = "# a comment\n"
 			   "go\tgo1.22.12\n"
@@ -210,6 +212,116 @@ static void test_go_command(void **state)
 	gs_elf_free(e);
 }
 
+/* Instructions of runtime.allgadd as go1.21.13 (amd64) and go1.26.8 (arm64) compiled them,
+ * addresses and targets as go tool objdump shows them. */
+static void test_code_refs_amd64(void **state)
+{
+	static const uint8_t code[] = {
+		0x48, 0x8b, 0x0d, 0x7e, 0x17, 0x11, 0x00, /* 0x43457b MOVQ allgs+16(SB), CX */
+		0x83, 0x3d, 0xb9, 0xf5, 0x13, 0x00, 0x00, /* 0x434582 CMPL writeBarrier(SB), $0 */
+		0x48, 0x8d, 0x05, 0x3e, 0x14, 0x11, 0x00, /* 0x434589 LEAQ allgptr(SB), AX */
+		0xe8, 0x00, 0x00, 0x00, 0x00,             /* 0x434590 CALL */
+		0x48, 0x8d, 0x0d, 0x32, 0x14, 0x11, 0x00, /* 0x434595 LEAQ allgptr(SB), CX */
+		0x48, 0x87, 0x19,                         /* 0x43459c XCHGQ BX, 0(CX) */
+		0x48, 0x8d, 0x15, 0x29, 0xf4, 0x13, 0x00, /* 0x43459f LEAQ allglen(SB), DX */
+		0x48, 0x87, 0x0a,                         /* 0x4345a6 XCHGQ CX, 0(DX) */
+		0x90, 0x48,                               /* NOP, a truncated prefix */
+	};
+	struct gs_code_ref refs[8];
+	size_t n = gs_layout_code_refs(GS_ARCH_AMD64, code, sizeof(code), 0x43457b, refs, 8);
+	assert_int_equal(n, 5);
+	assert_int_equal(refs[0].kind, GS_REF_LOAD);
+	assert_int_equal(refs[0].addr, 0x434582 + 0x11177e);
+	assert_int_equal(refs[1].kind, GS_REF_CMP);
+	assert_int_equal(refs[1].addr, 0x434589 + 0x13f5b9);
+	assert_int_equal(refs[2].kind, GS_REF_ADDR);
+	assert_int_equal(refs[2].addr, 0x434590 + 0x11143e);
+	assert_int_equal(refs[3].kind, GS_REF_ATOMIC_STORE);
+	assert_int_equal(refs[3].addr, refs[2].addr);
+	assert_int_equal(refs[4].kind, GS_REF_ATOMIC_STORE);
+	assert_int_equal(refs[4].addr, 0x4345a6 + 0x13f429);
+	/* the cap on references */
+	assert_int_equal(gs_layout_code_refs(GS_ARCH_AMD64, code, sizeof(code), 0x43457b, refs, 2), 2);
+	/* an XCHG through another register is not a store to the LEA's address */
+	uint8_t other[sizeof(code)];
+	memcpy(other, code, sizeof(code));
+	other[sizeof(code) - 3] = 0x09; /* XCHGQ CX, 0(CX) */
+	n = gs_layout_code_refs(GS_ARCH_AMD64, other, sizeof(other), 0x43457b, refs, 8);
+	assert_int_equal(refs[4].kind, GS_REF_ADDR);
+}
+
+static void put32(uint8_t *p, uint32_t w)
+{
+	p[0] = (uint8_t)w, p[1] = (uint8_t)(w >> 8), p[2] = (uint8_t)(w >> 16), p[3] = (uint8_t)(w >> 24);
+}
+
+static void test_code_refs_arm64(void **state)
+{
+	static const uint32_t words[] = {
+		0xd0000b3b, /* 0x55cc0 ADRP 1466368(PC), R27 */
+		0xf940a362, /* 0x55cc4 MOVD 320(R27), R2 */
+		0xd0000b3b, /* 0x55cc8 ADRP 1466368(PC), R27 */
+		0xa9400760, /* 0x55ccc LDP (R27), (R0, R1) */
+		0xb0000b22, /* 0x55cd0 ADRP 1462272(PC), R2 */
+		0x91380042, /* 0x55cd4 ADD $3584, R2, R2 */
+		0xc89ffc41, /* 0x55cd8 STLR R1, (R2) */
+		0xb0000b20, /* 0x55cdc ADRP 1462272(PC), R0 */
+		0x91380000, /* 0x55ce0 ADD $3584, R0, R0 */
+		0x9400b896, /* 0x55ce4 CALL */
+		0xd0000b3b, /* 0x55ce8 ADRP 1466368(PC), R27 */
+		0xf9009f61, /* 0x55cec MOVD R1, 312(R27) */
+		0xd0000b3b, /* 0x55cf0 ADRP, then a use of another register: no reference */
+		0xf9409b61,
+	};
+	uint8_t code[sizeof(words)];
+	for (size_t i = 0; i < GS_ARRAY_LEN(words); i++)
+		put32(code + 4 * i, words[i]);
+	code[4 * 13 + 1] ^= 0x03; /* base register R27 -> R24 */
+	struct gs_code_ref refs[8];
+	size_t n = gs_layout_code_refs(GS_ARCH_ARM64, code, sizeof(code), 0x55cc0, refs, 8);
+	assert_int_equal(n, 5);
+	assert_int_equal(refs[0].kind, GS_REF_LOAD);
+	assert_int_equal(refs[0].addr, 0x55000 + 1466368 + 320);
+	assert_int_equal(refs[1].kind, GS_REF_LOAD);
+	assert_int_equal(refs[1].addr, 0x55000 + 1466368);
+	assert_int_equal(refs[2].kind, GS_REF_ATOMIC_STORE);
+	assert_int_equal(refs[2].addr, 0x55000 + 1462272 + 3584);
+	assert_int_equal(refs[3].kind, GS_REF_ADDR);
+	assert_int_equal(refs[3].addr, refs[2].addr);
+	assert_int_equal(refs[4].kind, GS_REF_STORE);
+	assert_int_equal(refs[4].addr, 0x55000 + 1466368 + 312);
+	assert_int_equal(gs_layout_code_refs(GS_ARCH_UNKNOWN, code, sizeof(code), 0, refs, 8), 0);
+}
+
+/* The go command without its symbol table: the scan finds what .symtab says. */
+static void test_go_command_scan(void **state)
+{
+	struct gs_ctx ctx;
+	struct gs_elf *e;
+	gs_ctx_init(&ctx);
+	if (gs_elf_open_path("/usr/local/go/bin/go", &ctx, &e) != 0)
+		skip();
+	struct gs_layout *l, *s;
+	assert_int_equal(gs_layout_open(e, NULL, 0, &ctx, &l), 0);
+	assert_int_equal(gs_layout_open(e, NULL, GS_LAYOUT_NO_SYMTAB, &ctx, &s), 0);
+	static const int syms[] = {GS_LS_ALLGS, GS_LS_ALLGLEN, GS_LS_ALLGPTR, GS_LS_ALLM,
+				   GS_LS_WAITREASONSTRINGS, GS_LS_BUILDVERSION};
+	for (size_t i = 0; i < GS_ARRAY_LEN(syms); i++) {
+		uint64_t want, got;
+		enum gs_layout_source src;
+		assert_int_equal(gs_layout_addr(l, syms[i], &want, &src), 0);
+		assert_int_equal(src, GS_LAYOUT_SRC_SYMTAB);
+		if (gs_layout_addr(s, syms[i], &got, &src) != 0)
+			fail_msg("%s not found by the scan", gs_layout_symbol_name(syms[i]));
+		assert_int_equal(src, GS_LAYOUT_SRC_SCAN);
+		assert_int_equal(got, want);
+	}
+	assert_int_equal(gs_layout_wait_reason_source(s), GS_LAYOUT_SRC_BINARY);
+	gs_layout_free(l);
+	gs_layout_free(s);
+	gs_elf_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -218,6 +330,9 @@ int main(void)
 		cmocka_unit_test(test_builtin_tables),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_go_command),
+		cmocka_unit_test(test_code_refs_amd64),
+		cmocka_unit_test(test_code_refs_arm64),
+		cmocka_unit_test(test_go_command_scan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
