@@ -47,6 +47,7 @@ struct gs_limits {
 	uint64_t output_bytes;       /* one report held in memory before it is written */
 	uint64_t message_bytes;      /* one protobuf message (a sample, a location) held whole
 				      * while a profile is decoded from a stream */
+	uint64_t goroutines;         /* goroutines of one snapshot */
 };
 
 #define GS_LIMIT_DECOMPRESSED_BYTES (4ULL << 30)
@@ -60,6 +61,7 @@ struct gs_limits {
 #define GS_LIMIT_VALUES 64ULL
 #define GS_LIMIT_OUTPUT_BYTES (4ULL << 30)
 #define GS_LIMIT_MESSAGE_BYTES (64ULL << 20)
+#define GS_LIMIT_GOROUTINES (16ULL << 20)
 
 /* Progress callback: done and total in the unit of the work (bytes, samples); total 0 when
  * unknown. Return non-zero to ask the work to stop (it then fails with -ECANCELED). */

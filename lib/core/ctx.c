@@ -16,6 +16,7 @@ void gs_ctx_init(struct gs_ctx *ctx)
 		.values = GS_LIMIT_VALUES,
 		.output_bytes = GS_LIMIT_OUTPUT_BYTES,
 		.message_bytes = GS_LIMIT_MESSAGE_BYTES,
+		.goroutines = GS_LIMIT_GOROUTINES,
 	};
 }
 
