@@ -231,6 +231,7 @@ struct gs_frame {
 	const char *file;
 	int32_t line;
 	uint64_t entry;  /* entry of the physical function */
+	uint8_t func_id; /* abi.FuncID of this (possibly inlined) function; per-release numbering */
 	bool inlined;    /* an inlined call (not the physical function) */
 };
 

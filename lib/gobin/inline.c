@@ -66,6 +66,7 @@ static void expand(const struct gs_pclntab *t, const struct gs_func *f, uint64_t
 				.file = gs_pclntab_file_name(t, f, value(arg, VAL_FILE, pc)),
 				.line = value(arg, VAL_LINE, pc),
 				.entry = f->entry,
+				.func_id = call[fmt->inl_funcid_off],
 				.inlined = true,
 			});
 			pc = f->func_entry + (uint64_t)(int64_t)rd_i32(call + fmt->inl_parentpc_off);
@@ -77,6 +78,7 @@ static void expand(const struct gs_pclntab *t, const struct gs_func *f, uint64_t
 		.file = gs_pclntab_file_name(t, f, value(arg, VAL_FILE, pc)),
 		.line = value(arg, VAL_LINE, pc),
 		.entry = f->entry,
+		.func_id = f->func_id,
 		.inlined = false,
 	});
 }

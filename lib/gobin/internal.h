@@ -13,6 +13,7 @@ struct gs_pcln_format {
 	size_t inl_size;        /* one inlinedCall */
 	size_t inl_name_off;    /* its nameOff (int32) */
 	size_t inl_parentpc_off; /* its parentPc (int32) */
+	size_t inl_funcid_off;  /* its funcID (u8) */
 	size_t md_text;         /* offset of moduledata.text (64-bit) */
 	size_t md_gofunc;       /* offset of moduledata.gofunc (64-bit) */
 	const char *versions;
