@@ -236,14 +236,17 @@ static void print_layout_text(const char *name, const struct gs_layout *l, struc
 		      flags & GS_LAYOUT_VERSION_GUESSED ? " (guessed)" : "");
 	gs_out_printf(o, "  arch           %s\n", gs_arch_name(gs_layout_arch(l)));
 	gs_out_printf(o, "  labels         %s\n", labels_name(gs_layout_labels(l)));
-	gs_out_printf(o, "  fields\n");
+	gs_out_printf(o, "  fields (offset, size in bytes, source)\n");
 	for (int f = 0; f < GS_LF_COUNT; f++) {
 		uint32_t off = gs_layout_off(l, f);
+		const char *field = gs_layout_field_name(f);
+		const char *src = gs_layout_source_name(gs_layout_field_source(l, f));
 		if (off == GS_LAYOUT_UNKNOWN)
-			gs_out_printf(o, "    %-22s unknown\n", gs_layout_field_name(f));
+			gs_out_printf(o, "    %-22s unknown\n", field);
+		else if (!strncmp(field, "sizeof.", 7)) /* a struct's size: no offset */
+			gs_out_printf(o, "    %-22s       %5u  %s\n", field, gs_layout_size(l, f), src);
 		else
-			gs_out_printf(o, "    %-22s %5u %4u  %s\n", gs_layout_field_name(f), off,
-				      gs_layout_size(l, f), gs_layout_source_name(gs_layout_field_source(l, f)));
+			gs_out_printf(o, "    %-22s %5u %5u  %s\n", field, off, gs_layout_size(l, f), src);
 	}
 	gs_out_printf(o, "  addresses\n");
 	for (int s = 0; s < GS_LS_COUNT; s++) {

@@ -194,8 +194,9 @@ enum {
 
 /* Works out the runtime layout of the Go binary e. pcln may be NULL (it is then opened and
  * freed inside); it is needed only for the code scan of a binary without .symtab. Offsets:
- * DWARF when present (unless GS_LAYOUT_NO_DWARF), else the table of the binary's Go minor
- * version and arch (the nearest one, flagged GS_LAYOUT_APPROXIMATE, outside 1.21–1.26).
+ * DWARF when present (unless GS_LAYOUT_NO_DWARF), completed by the table of the binary's Go
+ * minor version and arch when there is one; without DWARF, that table alone (the nearest
+ * one, flagged GS_LAYOUT_APPROXIMATE, outside 1.21–1.26).
  * Addresses: .symtab, else DWARF, else the code scan; a symbol found by none stays unknown
  * (not an error). Wait reasons: read from the binary's runtime.waitReasonStrings when its
  * address is known and every entry is a readable string, else the table's. The layout does

@@ -633,24 +633,28 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 		dwarf_ok = err == 0;
 	}
 	if (l->minor == 0 && !dwarf_ok) {
-		err = gs_ctx_err(ctx, -ENOENT, "not a Go executable (no build information, no DWARF)");
+		err = gs_ctx_err(ctx, -ENOENT, "not a Go executable (no Go build information%s)",
+				 gs_elf_has_dwarf(e) ? ", no runtime.g in DWARF" : ", no DWARF");
 		goto out;
 	}
 	if (l->minor == 0)
 		l->flags |= GS_LAYOUT_VERSION_GUESSED;
 
-	/* the table fills what DWARF left unknown, or everything */
+	/* The table of the binary's version fills what DWARF left unknown (a binary that does
+	 * not link runtime/pprof has no label types). Without DWARF, the nearest table gives
+	 * everything, flagged; with DWARF, another version's table would give wrong offsets
+	 * for fields the binary's runtime does not have, so it is not used. */
 	{
 		int minor = l->minor;
-		if (minor == 0)
-			minor = GS_LAYOUT_MAX_MINOR;
-		if (minor < GS_LAYOUT_MIN_MINOR || minor > GS_LAYOUT_MAX_MINOR) {
+		bool exact = minor >= GS_LAYOUT_MIN_MINOR && minor <= GS_LAYOUT_MAX_MINOR;
+		if (!exact) {
+			minor = minor != 0 && minor < GS_LAYOUT_MIN_MINOR ? GS_LAYOUT_MIN_MINOR
+									    : GS_LAYOUT_MAX_MINOR;
 			if (!dwarf_ok)
 				l->flags |= GS_LAYOUT_APPROXIMATE;
-			minor = minor < GS_LAYOUT_MIN_MINOR ? GS_LAYOUT_MIN_MINOR : GS_LAYOUT_MAX_MINOR;
 		}
 		quiet = *ctx;
-		if (gs_layout_from_table(minor, arch, &quiet, &table) == 0) {
+		if ((exact || !dwarf_ok) && gs_layout_from_table(minor, arch, &quiet, &table) == 0) {
 			err = merge_table(l, table);
 			if (err) {
 				err = gs_ctx_err(ctx, err, "out of memory");

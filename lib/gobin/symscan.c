@@ -6,6 +6,7 @@
  * It decodes only those operand forms; it is not a disassembler. */
 #include <elf.h>
 
+#include "gobin/internal.h"
 #include "gobin/layout_internal.h"
 
 /* Code of one function looked at, at most. */
@@ -163,6 +164,8 @@ size_t gs_layout_code_refs(enum gs_arch arch, const uint8_t *code, size_t len, u
 struct scan {
 	struct gs_elf *e;
 	struct gs_layout *l;
+	const uint8_t *code; /* of the function being decoded */
+	size_t code_len;
 	struct gs_code_ref refs[GS_SCAN_MAX_REFS];
 	size_t nrefs;
 };
@@ -248,11 +251,29 @@ static bool string_at(struct gs_elf *e, uint64_t addr, const char *want, size_t 
 	return len > 4 && !memcmp(s, "go1.", 4);
 }
 
+/* The bound of waitReason.String's check `if w >= waitReason(len(waitReasonStrings))`, its
+ * first instruction: amd64 CMP AL, imm8 (3C ib); arm64 CMP Wn, #imm12 (SUBS WZR) within the
+ * first four. 0 when not found. */
+static size_t wait_reason_bound(const struct scan *sc)
+{
+	if (sc->l->arch == GS_ARCH_AMD64)
+		return sc->code_len >= 2 && sc->code[0] == 0x3c ? sc->code[1] : 0;
+	for (size_t i = 0; i + 4 <= sc->code_len && i < 16; i += 4) {
+		uint32_t w = le32(sc->code + i);
+		if ((w & 0xffc0001f) == 0x7100001f)
+			return (w >> 10) & 0xfff;
+	}
+	return 0;
+}
+
 /* waitReason.String indexes waitReasonStrings; entry 1 is "GC assist marking" in every
- * release since 1.11. */
+ * release since 1.11. Its bounds check gives the array's length. */
 static void from_waitreason_string(struct scan *sc)
 {
 	static const char first[] = "GC assist marking";
+	size_t bound = wait_reason_bound(sc);
+	if (bound >= 2 && bound <= GS_LAYOUT_MAX_WAIT_REASONS && sc->l->wait_array_len == 0)
+		sc->l->wait_array_len = bound;
 	for (size_t i = 0; i < sc->nrefs; i++) {
 		uint64_t a = sc->refs[i].addr;
 		if (writable(sc->e, a) && string_at(sc->e, a + 16, first, sizeof(first) - 1)) {
@@ -271,6 +292,32 @@ static void from_schedinit(struct scan *sc)
 		if (writable(sc->e, a) && string_at(sc->e, a, v, v ? strlen(v) : 0)) {
 			set_addr(sc->l, GS_LS_BUILDVERSION, a);
 			return;
+		}
+	}
+}
+
+/* runtime.firstmoduledata starts with pcHeader and funcnametab's data pointer: the words
+ * holding the pclntab's address and that of its name table, in writable data. */
+static void find_firstmoduledata(struct gs_elf *e, const struct gs_pclntab *t, struct gs_layout *l)
+{
+	if (!t->vaddr)
+		return;
+	for (size_t i = 0; i < gs_elf_segment_count(e); i++) {
+		const struct gs_elf_segment *seg = gs_elf_segment_at(e, i);
+		const uint8_t *p;
+		size_t avail;
+		if (seg->type != PT_LOAD || !(seg->flags & PF_W) ||
+		    gs_elf_vaddr_view(e, seg->vaddr, &p, &avail) != 0)
+			continue;
+		if (avail > seg->filesz)
+			avail = (size_t)seg->filesz;
+		for (size_t off = (8 - (seg->vaddr & 7)) & 7; off + 16 <= avail; off += 8) {
+			uint64_t w0 = (uint64_t)le32(p + off) | (uint64_t)le32(p + off + 4) << 32;
+			uint64_t w1 = (uint64_t)le32(p + off + 8) | (uint64_t)le32(p + off + 12) << 32;
+			if (w0 == t->vaddr && w1 == t->vaddr + t->funcname_off) {
+				set_addr(l, GS_LS_FIRSTMODULEDATA, seg->vaddr + off);
+				return;
+			}
 		}
 	}
 }
@@ -314,11 +361,14 @@ int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_la
 			size = avail;
 		if (size > GS_SCAN_MAX_CODE)
 			size = GS_SCAN_MAX_CODE;
+		sc->code = code;
+		sc->code_len = (size_t)size;
 		sc->nrefs = gs_layout_code_refs(l->arch, code, (size_t)size, f.entry, sc->refs,
 						GS_SCAN_MAX_REFS);
 		scanners[s].decode(sc);
 		any = true;
 	}
 	free(sc);
+	find_firstmoduledata(e, pcln, l);
 	return any ? 0 : gs_ctx_err(ctx, -ENOENT, "runtime functions to scan not found");
 }

@@ -305,7 +305,7 @@ static void test_go_command_scan(void **state)
 	assert_int_equal(gs_layout_open(e, NULL, 0, &ctx, &l), 0);
 	assert_int_equal(gs_layout_open(e, NULL, GS_LAYOUT_NO_SYMTAB, &ctx, &s), 0);
 	static const int syms[] = {GS_LS_ALLGS, GS_LS_ALLGLEN, GS_LS_ALLGPTR, GS_LS_ALLM,
-				   GS_LS_WAITREASONSTRINGS, GS_LS_BUILDVERSION};
+				   GS_LS_WAITREASONSTRINGS, GS_LS_BUILDVERSION, GS_LS_FIRSTMODULEDATA};
 	for (size_t i = 0; i < GS_ARRAY_LEN(syms); i++) {
 		uint64_t want, got;
 		enum gs_layout_source src;
