@@ -8,7 +8,7 @@ const char cmd_convert_usage[] =
 	"usage: goscope convert --to FORMAT [pprof flags] [-o FILE] SOURCE...\n"
 	"\n"
 	"Reads a profile in any format goscope reads (pprof protobuf, legacy text, folded\n"
-	"stacks, speedscope, goscope JSON) and writes it as FORMAT:\n"
+	"stacks, speedscope, goscope JSON, goroutine dump text) and writes it as FORMAT:\n"
 	"  pprof       gzip-compressed profile.proto, as the Go runtime and pprof write it\n"
 	"  folded      Brendan Gregg's folded stacks of the chosen sample type\n"
 	"  speedscope  a speedscope file: one sampled profile per sample type, the chosen\n"
@@ -33,6 +33,7 @@ const char cmd_convert_usage[] =
 	"  goscope convert --to speedscope -o cpu.speedscope.json cpu.pb.gz\n"
 	"  goscope convert --to json cpu.pb.gz | jq '.samples | length'\n"
 	"  goscope convert --to pprof -o cpu.pb.gz cpu.folded\n"
+	"  goscope convert --to pprof -o goroutines.pb.gz goroutines-debug2.txt\n"
 	"  goscope convert --to folded -sample_index=alloc_space heap.pb.gz\n";
 
 enum format { F_NONE, F_PPROF, F_FOLDED, F_SPEEDSCOPE, F_JSON };

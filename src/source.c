@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "goscope/goroutine.h"
 #include "goscope/net.h"
 #include "source.h"
 
@@ -27,6 +28,21 @@ bool gs_source_is_url(const char *src)
 	while (*p >= '0' && *p <= '9')
 		p++;
 	return *p == '\0' || *p == '/';
+}
+
+/* Parses text or binary input: goroutine dump text becomes a goroutine profile (so that
+ * top, traces and flame read dumps), anything else goes to the profile parser. */
+static int parse_any(const void *data, size_t len, struct gs_ctx *ctx, struct gs_profile **out)
+{
+	struct gs_snapshot *s;
+	if (!gs_gdump_detect(data, len))
+		return gs_profile_parse(data, len, ctx, out);
+	int err = gs_gdump_parse(data, len, ctx, &s);
+	if (err)
+		return err;
+	err = gs_snapshot_to_profile(s, NULL, ctx, out);
+	gs_snapshot_free(s);
+	return err;
 }
 
 /* The transfer as a read callback for the stream decoder, keeping the fetcher's own message:
@@ -75,7 +91,7 @@ static int load_url(const char *src, const struct gs_source_opts *opts, struct g
 		gs_buf_init(&body, 0);
 		err = gs_fetch_all(&req, ctx, &body);
 		if (!err)
-			err = gs_profile_parse(body.data, body.len, ctx, out);
+			err = parse_any(body.data, body.len, ctx, out);
 		gs_buf_release(&body);
 		return err;
 	}
@@ -100,7 +116,7 @@ int gs_source_load(const char *src, const struct gs_source_opts *opts, struct gs
 	err = gs_read_file(src, ctx, &data, &len);
 	if (err)
 		return err;
-	err = gs_profile_parse(data, len, ctx, out);
+	err = parse_any(data, len, ctx, out);
 	free(data);
 	return err;
 }

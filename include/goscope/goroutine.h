@@ -233,6 +233,7 @@ struct gs_dump_opts {
 	bool frame_regs; /* add " fp=0x.. sp=0x.. pc=0x.." to frames, when known */
 	bool labels;     /* add " labels:{"k": "v"}" to headers as Go 1.26 does with
 			  * GODEBUG=tracebacklabels=1 */
+	bool full;       /* never elide a complete stack (the runtime keeps 50 + 50 frames) */
 };
 
 /* Writes goroutine g in the runtime's own dump format (goroutineheader, traceback2,
@@ -248,5 +249,169 @@ int gs_goroutine_write_dump(const struct gs_snapshot *s, const struct gs_gorouti
  * blank lines, as /debug/pprof/goroutine?debug=2 does. */
 int gs_snapshot_write_dump(const struct gs_snapshot *s, const bool *keep,
 			   const struct gs_dump_opts *opts, struct gs_out *out);
+
+/* ---- grouping (lib/gdump/bucket.c) ---- */
+
+/* A group of goroutines whose state, creator (function and file:line) and frames (function,
+ * file:line, inlined or not, elision) match; arguments and labels are not compared. */
+struct gs_gbucket {
+	uint32_t first;        /* index of its first goroutine (in snapshot order) */
+	uint32_t count;
+	uint32_t member_start; /* members[member_start .. +count): goroutine indices, ascending */
+	int64_t min_minutes, max_minutes; /* printed wait times; -1 when no member has one */
+	uint32_t user_frames;  /* frames outside the standard library (of the first goroutine) */
+	uint32_t unreadable;   /* members flagged GS_G_UNREADABLE */
+	bool any_locked;       /* a member is locked to its thread */
+	bool has_current;      /* the goroutine that printed the dump (a panic's) is a member */
+	bool labels_mixed;     /* members have different label sets (else all have the first's) */
+};
+
+struct gs_gbuckets {
+	struct gs_gbucket *items; /* ordered: the current goroutine's group first, then groups
+				   * with user code before standard-library-only ones, then by
+				   * count (largest first), user frames (most first), state, id */
+	size_t n;
+	uint32_t *members;
+	size_t n_members;
+};
+
+/* Groups the goroutines of s (those with keep[i] set when keep is non-NULL) in O(n).
+ * 0 or -ENOMEM; release out with gs_gbuckets_release (also after an error). */
+int gs_gdump_bucket(const struct gs_snapshot *s, const bool *keep, struct gs_gbuckets *out);
+void gs_gbuckets_release(struct gs_gbuckets *b);
+
+/* Do goroutines ga of a and gb of b (two snapshots, or the same one twice) fall in one group?
+ * Compared by content, so that groups of different snapshots can be matched (leaks). */
+bool gs_gdump_same_group(const struct gs_snapshot *a, const struct gs_goroutine *ga,
+			 const struct gs_snapshot *b, const struct gs_goroutine *gb);
+/* A hash of what gs_gdump_same_group compares (equal groups hash equal across snapshots). */
+uint64_t gs_gdump_group_hash(const struct gs_snapshot *s, const struct gs_goroutine *g);
+
+/* Is func ("net/http.(*conn).serve") in the standard library, judged from its import path
+ * (no dot in the first path element, and not package main)? */
+bool gs_gdump_is_stdlib_func(const char *func);
+/* Frames of g whose function is not in the standard library. */
+uint32_t gs_gdump_user_frames(const struct gs_snapshot *s, const struct gs_goroutine *g);
+
+/* ---- filters and renderers (lib/gdump/render.c) ---- */
+
+struct gs_regex;
+
+/* A label a goroutine must carry. */
+struct gs_glabel_match {
+	const char *key;
+	const char *value;
+};
+
+/* Which goroutines to keep; every set field must match. */
+struct gs_gfilter {
+	bool user_only;       /* drop system goroutines (GS_G_SYSTEM) */
+	const char *state;    /* the state text ("chan receive") or the status name ("waiting",
+			       * "running", "syscall"); NULL = any */
+	int64_t wait_min_ns;  /* waited at least this long, by the printed whole minutes (a
+			       * goroutine without a wait time does not match); 0 = any */
+	const struct gs_glabel_match *labels;
+	size_t n_labels;
+	const struct gs_regex *func; /* some frame's function matches (unanchored) */
+};
+
+bool gs_gfilter_match(const struct gs_snapshot *s, const struct gs_goroutine *g,
+		      const struct gs_gfilter *f);
+/* keep[i] for every goroutine (free it); *kept = how many match. 0 or -ENOMEM. */
+int gs_gfilter_apply(const struct gs_snapshot *s, const struct gs_gfilter *f, bool **keep,
+		     size_t *kept);
+
+/* "debug=2 dump", "panic output", "traceback", "live process", "core file", "unknown". */
+const char *gs_snapshot_source_name(enum gs_snapshot_source src);
+
+struct gs_group_opts {
+	size_t max_ids; /* goroutine ids listed per group; 0 = 10 */
+};
+
+/* The grouped view: a summary line, then per group (in b's order) its count, state with the
+ * wait-time range, labels, ids, frames (function, file:line) and creator. */
+int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets *b,
+			  const struct gs_group_opts *opts, struct gs_out *out);
+/* The same as JSON: {"source", ..., "goroutines": N, "groups": [{"count", "state", "status",
+ * "wait_reason", "system", "labels", "created_by", "frames", "wait_minutes", "locked",
+ * "labels_mixed", "current", "user_frames", "ids"}]}. */
+int gs_gdump_write_groups_json(const struct gs_snapshot *s, const struct gs_gbuckets *b,
+			       struct gs_out *out);
+/* Every goroutine (keep[i] set, or all) as JSON: {"source", ..., "goroutines": [{"id",
+ * "state", "status", "wait_reason", "system", "labels", "created_by", "frames",
+ * "wait_minutes", "locked", "m", "thread", "unreadable"}]}. */
+int gs_snapshot_write_json(const struct gs_snapshot *s, const bool *keep, struct gs_out *out);
+
+/* ---- leak finding (lib/gdump/leaks.c) ---- */
+
+/* A group (bucket.c's rule, matched across snapshots by content) whose count never shrank and
+ * grew by at least the minimum. */
+struct gs_gleak {
+	uint32_t snapshot;  /* representative: goroutine `goroutine` of snapshot `snapshot` (the
+			     * latest snapshot holding the group) */
+	uint32_t goroutine;
+	uint64_t first, last; /* counts in the first and the last snapshot */
+	int64_t growth;       /* last - first */
+	uint32_t counts_at;   /* row of this group in counts (gs_gleak_counts) */
+	uint32_t first_seen;  /* order of discovery, the last tie-breaker */
+};
+
+struct gs_gleaks {
+	struct gs_vec groups; /* struct gs_gleak, largest growth first, then largest count */
+	struct gs_vec counts; /* uint64_t[n_snapshots] per group */
+	size_t n_snapshots;
+};
+
+struct gs_gleaks_opts {
+	bool user_only;      /* ignore system goroutines */
+	uint64_t min_growth; /* 0 = 1 */
+};
+
+/* Finds the growing groups of snaps[0..n) (n >= 2, oldest first, snapshots of one program).
+ * 0, -EINVAL (n < 2) or -ENOMEM; release out with gs_gleaks_release (also after an error).
+ * out refers to the snapshots, which must outlive it. */
+int gs_gdump_leaks(const struct gs_snapshot *const *snaps, size_t n,
+		   const struct gs_gleaks_opts *opts, struct gs_gleaks *out);
+void gs_gleaks_release(struct gs_gleaks *l);
+/* The counts of item in each snapshot. */
+const uint64_t *gs_gleak_counts(const struct gs_gleaks *l, const struct gs_gleak *item);
+
+/* Text: a summary line, then per group its growth, counts per snapshot (and rate when the
+ * snapshots' times are known), state, creation site and stack. */
+int gs_gdump_write_leaks(const struct gs_snapshot *const *snaps, size_t n,
+			 const struct gs_gleaks *l, struct gs_out *out);
+/* JSON: {"snapshots": [{"source_name", "goroutines", "time_unix_ns"}], "groups": [{"growth",
+ * "per_second", "counts", "state", ..., "created_by", "frames"}]}. */
+int gs_gdump_write_leaks_json(const struct gs_snapshot *const *snaps, size_t n,
+			      const struct gs_gleaks *l, struct gs_out *out);
+
+/* ---- conversion to a goroutine profile (lib/gdump/profile.c) ---- */
+
+/* A goroutine profile of the goroutines of s (keep[i] set, or all), shaped like the runtime's
+ * /debug/pprof/goroutine: sample type and period type goroutine/count, one sample per
+ * distinct (stack, labels) valued by its number of goroutines, string labels from the
+ * goroutines' pprof labels, one location per physical frame holding the frames inlined into
+ * it. Frames the runtime hides from dumps (runtime internals) are absent when s came from
+ * dump text. Errors: -ENOMEM, -E2BIG (a profile cap), with a message on ctx. */
+int gs_snapshot_to_profile(const struct gs_snapshot *s, const bool *keep, struct gs_ctx *ctx,
+			   struct gs_profile **out);
+
+/* ---- dump text parsing (lib/gdump/parse.c) ---- */
+
+/* Parses goroutine dump text: /debug/pprof/goroutine?debug=2 or runtime.Stack output, panic
+ * and fatal error output, SIGQUIT and GOTRACEBACK=all|system|crash tracebacks (Go 1.21-1.26
+ * and older "...additional frames elided..." dumps). Text before the first and after the last
+ * goroutine goes to the preamble and postamble; "[originating from goroutine N]" ancestor
+ * blocks are skipped. A dump that ends inside a frame gives a goroutine flagged
+ * GS_G_UNREADABLE. source is set from the text (panic, traceback or debug2); GS_G_SYSTEM is
+ * guessed with gs_snapshot_classify_system. Errors: -EBADMSG with "line N: what" on the context
+ * (a malformed header, elision line or file line; no goroutine at all), -E2BIG when a cap is
+ * hit (limits.input_bytes, string_bytes per line, goroutines, stack_depth, labels).
+ * *out is freed by the caller. */
+int gs_gdump_parse(const void *data, size_t len, struct gs_ctx *ctx, struct gs_snapshot **out);
+
+/* Does the text look like a goroutine dump (a "goroutine N [" or "goroutine N gp=" line in
+ * its first MiB)? Used by input loaders to choose between a profile and a dump. */
+bool gs_gdump_detect(const void *data, size_t len);
 
 #endif

@@ -145,7 +145,7 @@ int gs_goroutine_write_dump(const struct gs_snapshot *s, const struct gs_gorouti
 		}
 		if (g->elided_at >= g->n_frames)
 			write_elided(g, g->elided_count, out);
-	} else if (g->n_frames > INNER_FRAMES + OUTER_FRAMES) {
+	} else if (g->n_frames > INNER_FRAMES + OUTER_FRAMES && !(opts && opts->full)) {
 		/* a complete stack (a memory reader's): elide the middle like traceback1 */
 		for (uint32_t i = 0; i < INNER_FRAMES; i++)
 			write_frame(s, &frames[i], opts, out);

@@ -29,7 +29,7 @@ while IFS='#' read -r name file types _; do
 done < <(pp_profiles)
 
 # What the cases rely on, per profile.
-cpu=$(pprof_text -top "$profiles/cpu.pb.gz")
+cpu=$(pprof_text -top -nodefraction=0 "$profiles/cpu.pb.gz")
 check "cpu: inlined frames" has "$cpu" 'main\.mix \((partial-)?inline\)$'
 check "cpu: frames inlined everywhere" has "$cpu" ' \(inline\)$'
 check "cpu: direct recursion" has "$cpu" 'main\.fib$'
@@ -40,23 +40,23 @@ for key in worker tenant phase region; do
 	check "cpu: label key $key" has "$tags" "^ *$key: Total"
 done
 check "cpu: some samples carry no worker label" \
-	has "$(pprof_text -top -tagignore=worker=. "$profiles/cpu.pb.gz")" 'main\.sortRound'
-check "cpu2: the tree worker" has "$(pprof_text -top "$profiles/cpu2.pb.gz")" 'main\.walk$'
-heap=$(pprof_text -top -sample_index=alloc_space "$profiles/heap.pb.gz")
+	has "$(pprof_text -top -nodefraction=0 -tagignore=worker=. "$profiles/cpu.pb.gz")" 'main\.sortRound'
+check "cpu2: the tree worker" has "$(pprof_text -top -nodefraction=0 "$profiles/cpu2.pb.gz")" 'main\.walk$'
+heap=$(pprof_text -top -nodefraction=0 -sample_index=alloc_space "$profiles/heap.pb.gz")
 for f in allocSmall allocMedium allocLarge; do
 	check "heap: main.$f" has "$heap" "main\\.$f\$"
 done
 check "heap: numeric bytes labels" has "$(pprof_text -tags "$profiles/heap.pb.gz")" '^ *bytes: Total'
-check "block: channel waits" has "$(pprof_text -top "$profiles/block.pb.gz")" 'runtime\.chansend1$'
-check "block: mutex waits" has "$(pprof_text -top "$profiles/block.pb.gz")" 'sync\.\(\*Mutex\)\.Lock'
-check "mutex: lockHolder" has "$(pprof_text -top "$profiles/mutex.pb.gz")" 'main\.lockHolder$'
+check "block: channel waits" has "$(pprof_text -top -nodefraction=0 "$profiles/block.pb.gz")" 'runtime\.chansend1$'
+check "block: mutex waits" has "$(pprof_text -top -nodefraction=0 "$profiles/block.pb.gz")" 'sync\.\(\*Mutex\)\.Lock'
+check "mutex: lockHolder" has "$(pprof_text -top -nodefraction=0 "$profiles/mutex.pb.gz")" 'main\.lockHolder$'
 gtags=$(pprof_text -tags "$profiles/goroutine.pb.gz")
 check "goroutine: pool labels" has "$gtags" '^ *pool: Total'
 check "goroutine: shard labels" has "$gtags" '^ *shard: Total'
-check "goroutine: parked in waitGate" has "$(pprof_text -top "$profiles/goroutine.pb.gz")" 'main\.waitGate$'
+check "goroutine: parked in waitGate" has "$(pprof_text -top -nodefraction=0 "$profiles/goroutine.pb.gz")" 'main\.waitGate$'
 for pkg in strings sort flate json; do
 	check "gotest $pkg: CPU profile of the package's code" \
-		has "$(pprof_text -top "$profiles/gotest/$pkg.cpu.pb.gz")" " $pkg\\."
+		has "$(pprof_text -top -nodefraction=0 "$profiles/gotest/$pkg.cpu.pb.gz")" " $pkg\\."
 done
 
 # The harness runs pprof with its default symbolization: on these profiles it must not look
