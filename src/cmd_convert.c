@@ -5,7 +5,7 @@
 
 const char cmd_convert_summary[] = "convert a profile to pprof, folded, speedscope or JSON";
 const char cmd_convert_usage[] =
-	"usage: goscope convert --to FORMAT [pprof flags] [-o FILE] SOURCE...\n"
+	"usage: goscope convert --to FORMAT [pprof flags] [-o FILE] [BINARY] SOURCE...\n"
 	"\n"
 	"Reads a profile in any format goscope reads (pprof protobuf, legacy text, folded\n"
 	"stacks, speedscope, goscope JSON, goroutine dump text) and writes it as FORMAT:\n"

@@ -7,7 +7,7 @@
 
 const char cmd_flame_summary[] = "write an interactive flame graph (HTML) or a static SVG";
 const char cmd_flame_usage[] =
-	"usage: goscope flame [pprof flags] [-o FILE] [--svg] [--json] SOURCE...\n"
+	"usage: goscope flame [pprof flags] [-o FILE] [--svg] [--json] [BINARY] SOURCE...\n"
 	"\n"
 	"Aggregates the samples of the profile into a call tree and writes a flame graph:\n"
 	"one self-contained HTML file (no network access, nothing external) with icicle and\n"

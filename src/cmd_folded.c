@@ -5,7 +5,7 @@
 
 const char cmd_folded_summary[] = "print a profile as folded stacks (flamegraph.pl format)";
 const char cmd_folded_usage[] =
-	"usage: goscope folded [pprof flags] [-o FILE] [--json] SOURCE...\n"
+	"usage: goscope folded [pprof flags] [-o FILE] [--json] [BINARY] SOURCE...\n"
 	"\n"
 	"Prints one line per distinct stack, 'outermost;caller;leaf value', the format of\n"
 	"Brendan Gregg's stackcollapse scripts that flamegraph.pl, speedscope, Pyroscope and\n"

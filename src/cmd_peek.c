@@ -6,7 +6,7 @@
 
 const char cmd_peek_summary[] = "callers and callees of matching functions, as go tool pprof -peek";
 const char cmd_peek_usage[] =
-	"usage: goscope peek [flags] REGEX SOURCE...\n"
+	"usage: goscope peek [flags] REGEX [BINARY] SOURCE...\n"
 	"\n"
 	"Prints the callers and callees of the nodes whose name matches REGEX (a Go regular\n"
 	"expression, unanchored), computed without trimming, exactly as `go tool pprof -peek\n"

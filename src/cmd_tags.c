@@ -6,7 +6,7 @@
 
 const char cmd_tags_summary[] = "weight of every label value, as go tool pprof -tags";
 const char cmd_tags_usage[] =
-	"usage: goscope tags [flags] SOURCE...\n"
+	"usage: goscope tags [flags] [BINARY] SOURCE...\n"
 	"\n"
 	"For every label key of the samples left after filtering (pprof labels, numeric labels\n"
 	"such as the bytes of a heap profile), prints the key's total and share of the report\n"

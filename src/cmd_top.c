@@ -5,7 +5,7 @@
 
 const char cmd_top_summary[] = "flat/cum table of a profile, as go tool pprof -top";
 const char cmd_top_usage[] =
-	"usage: goscope top [flags] SOURCE...\n"
+	"usage: goscope top [flags] [BINARY] SOURCE...\n"
 	"\n"
 	"Prints the functions (or lines, files, addresses) of a profile with their flat and\n"
 	"cumulative values, exactly as `go tool pprof -top` does for the same sources and\n"
@@ -21,6 +21,7 @@ const char cmd_top_usage[] =
 	"  goscope top -sample_index=alloc_space -lines heap.pb.gz\n"
 	"  goscope top -focus=net/http -tagfocus=worker=a cpu.pb.gz\n"
 	"  goscope top -diff_base=before.pb.gz after.pb.gz\n"
+	"  goscope top ./server goroutine.txt    # debug=1 text named with its binary\n"
 	"  goscope top --json localhost:6060\n";
 
 int cmd_top(int argc, char **argv, struct gs_ctx *ctx)

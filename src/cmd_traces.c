@@ -6,7 +6,7 @@
 
 const char cmd_traces_summary[] = "every sample with its labels and stack, as go tool pprof -traces";
 const char cmd_traces_usage[] =
-	"usage: goscope traces [flags] SOURCE...\n"
+	"usage: goscope traces [flags] [BINARY] SOURCE...\n"
 	"\n"
 	"Prints the profile header, then every sample left after filtering, in profile order:\n"
 	"its string and numeric labels, its value and its frames from the leaf to the root,\n"

@@ -6,7 +6,7 @@
 
 const char cmd_tree_summary[] = "callers and callees of every node, as go tool pprof -tree";
 const char cmd_tree_usage[] =
-	"usage: goscope tree [flags] SOURCE...\n"
+	"usage: goscope tree [flags] [BINARY] SOURCE...\n"
 	"\n"
 	"Prints the call graph as text: for every node kept after trimming (-nodecount, default\n"
 	"80; -nodefraction; -edgefraction), its callers with the weight of their calls, its own\n"

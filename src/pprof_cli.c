@@ -2,6 +2,8 @@
  * parsing (Go flag spelling, pprof's choices and legacy shorthands and their conflicts),
  * reading each source (files, stdin, URLs), refusing executables clearly, and combining them
  * with -base/-diff_base/-normalize. Facts from pprof's driver/cli.go and fetch.go. */
+#include <ctype.h>
+
 #include "pprof_cli.h"
 
 enum { F_FUNCTIONS, F_FILEFUNCTIONS, F_FILES, F_LINES, F_ADDRESSES };
@@ -139,13 +141,16 @@ int gs_pprof_cli_parse(struct gs_pprof_cli *c, const struct gs_cli_cmd *cmd,
 
 void gs_pprof_cli_release(struct gs_pprof_cli *c)
 {
+	gs_pclntab_free(c->bin_tab);
+	gs_elf_free(c->bin_elf);
+	c->bin_tab = NULL;
+	c->bin_elf = NULL;
 	gs_strlist_release(&c->sources);
 	gs_strlist_release(&c->bases);
 	gs_strlist_release(&c->diff_bases);
 }
 
-/* An ELF file where a profile is expected: pprof would take it as the binary to symbolize
- * with; goscope does not (Go profiles carry their symbols), so say so plainly. */
+/* An ELF file (by its magic): the binary, in first place; elsewhere a mistake. */
 static bool is_executable(const char *path)
 {
 	unsigned char magic[4];
@@ -157,19 +162,78 @@ static bool is_executable(const char *path)
 	return n == 4 && !memcmp(magic, "\x7f" "ELF", 4);
 }
 
+/* pprof's -symbolize modes (symbolizer.go): ':'-separated; none/no turns symbolization
+ * off, remote alone means no local symbolization, force (and a demangle mode) redoes named
+ * locations. Unknown words are ignored with a warning, as pprof does. */
+static bool symbolize_mode(const char *mode, bool *force)
+{
+	bool local = true;
+	*force = false;
+	for (const char *s = mode ? mode : ""; *s;) {
+		size_t n = strcspn(s, ":");
+		char w[64];
+		snprintf(w, sizeof(w), "%.*s", (int)(n < sizeof(w) - 1 ? n : sizeof(w) - 1), s);
+		for (char *q = w; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (!strcmp(w, "none") || !strcmp(w, "no"))
+			return false;
+		if (!strcmp(w, "local") || !strcmp(w, "fastlocal"))
+			local = true;
+		else if (!strcmp(w, "remote"))
+			local = false;
+		else if (!strcmp(w, "force") || !strcmp(w, "demangle=full") ||
+			 !strcmp(w, "demangle=none") || !strcmp(w, "demangle=templates"))
+			*force = true;
+		else if (*w && strcmp(w, "demangle=default"))
+			warn("ignoring unrecognized symbolization option: %s", mode);
+		s += n + (s[n] == ':');
+	}
+	return local;
+}
+
+/* Takes a leading ELF executable off the sources and opens it as the Go binary. */
+static int open_binary(struct gs_pprof_cli *c, struct gs_ctx *ctx)
+{
+	if (c->bin_tab || c->sources.len < 2 || !is_executable(c->sources.items[0]))
+		return 0;
+	c->binary = c->sources.items[0];
+	memmove(c->sources.items, c->sources.items + 1, --c->sources.len * sizeof(*c->sources.items));
+	int err = gs_elf_open_path(c->binary, ctx, &c->bin_elf);
+	if (!err)
+		err = gs_pclntab_open(c->bin_elf, ctx, &c->bin_tab);
+	if (err)
+		return fail_ctx(ctx, err, "cannot read the binary '%s'", c->binary);
+	return 0;
+}
+
 static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c, struct gs_ctx *ctx,
 		     struct gs_profile **ps)
 {
+	bool force, local = symbolize_mode(c->symbolize, &force);
 	for (size_t i = 0; i < l->len; i++) {
 		const char *src = l->items[i];
 		if (is_executable(src)) {
 			error("%s: '%s' is an executable, not a profile", gs_cli_prog, src);
-			hint("goscope reads symbolized profiles (what Go writes); give the profile files only");
+			hint("a Go binary goes first, before the profiles it symbolizes: "
+			     "goscope top BINARY PROFILE");
 			return GS_EXIT_FAIL;
 		}
 		int err = gs_source_load(src, &c->source, ctx, &ps[i]);
 		if (err)
 			return fail_ctx(ctx, err, "cannot read '%s'", src);
+		if (!c->bin_tab || !local)
+			continue;
+		struct gs_symbolize_opts so = {c->binary, force};
+		struct gs_buf warnings = GS_BUF_INIT;
+		err = gs_profile_symbolize(ps[i], c->bin_elf, c->bin_tab, &so, ctx, &warnings);
+		for (const char *s = warnings.data; s && *s;) {
+			size_t n = strcspn(s, "\n");
+			warn("%s: %.*s", src, (int)n, s);
+			s += n + (s[n] == '\n');
+		}
+		gs_buf_release(&warnings);
+		if (err)
+			return fail_ctx(ctx, err, "cannot symbolize '%s'", src);
 	}
 	return 0;
 }
@@ -188,7 +252,9 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 		return fail("out of memory");
 	}
 	gs_progress_enable(ctx);
-	rc = load_list(&c->sources, c, ctx, srcs);
+	rc = open_binary(c, ctx);
+	if (!rc)
+		rc = load_list(&c->sources, c, ctx, srcs);
 	if (!rc)
 		rc = load_list(bases, c, ctx, base);
 	gs_progress_done(ctx);

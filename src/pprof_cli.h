@@ -6,6 +6,7 @@
 #define GOSCOPE_PPROF_CLI_H
 
 #include "cli.h"
+#include "goscope/gobin.h"
 #include "goscope/report.h"
 #include "source.h"
 
@@ -17,7 +18,12 @@ struct gs_pprof_cli {
 	struct gs_strlist bases, diff_bases;
 	bool normalize;
 	struct gs_source_opts source; /* -seconds, -timeout for URL sources */
-	const char *symbolize;      /* accepted for compatibility; Go profiles are symbolized */
+	const char *symbolize;      /* pprof's -symbolize: none, local, force, demangle=... */
+	/* the Go binary given before the profiles (`goscope top BINARY PROFILE`), loaded by
+	 * gs_pprof_cli_load */
+	const char *binary;
+	struct gs_elf *bin_elf;
+	struct gs_pclntab *bin_tab;
 	/* flag storage turned into opts by gs_pprof_cli_parse */
 	bool gran[5], sort_flat, sort_cum;
 	bool legacy[7];
@@ -32,8 +38,11 @@ int gs_pprof_cli_parse(struct gs_pprof_cli *c, const struct gs_cli_cmd *cmd,
 		       const struct gs_flag *extra, int argc, char **argv);
 void gs_pprof_cli_release(struct gs_pprof_cli *c);
 
-/* Loads every source and base and combines them (gs_profile_combine). Prints the error and
- * returns an exit code on failure; 0 and *out otherwise. */
+/* Loads every source and base and combines them (gs_profile_combine). When the first
+ * source is an ELF executable (by its magic) and more follow, it is the Go binary that
+ * symbolizes the locations the profiles have no lines for (gs_profile_symbolize), unless
+ * -symbolize says none or remote. Prints the error and returns an exit code on failure; 0 and
+ * *out otherwise. */
 int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_profile **out);
 
 /* Loads, then prepares the report of the given kind (gs_report_new); pprof's warnings are
@@ -45,7 +54,9 @@ int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct
 #define GS_PPROF_CLI_USAGE                                                                         \
 	"SOURCES\n"                                                                                \
 	"  profile files (.pb.gz, raw profile.proto, Go's debug=1 text), '-' for stdin, or\n"       \
-	"  URLs / host:port of a /debug/pprof/ endpoint; several sources are merged\n"              \
+	"  URLs / host:port of a /debug/pprof/ endpoint; several sources are merged.\n"             \
+	"  A Go executable first (BINARY) symbolizes addresses without names, with inlined\n"      \
+	"  frames (debug=1 text with its '#' lines removed, unsymbolized profiles)\n"               \
 	"\n"                                                                                       \
 	"OPTIONS (as go tool pprof)\n"                                                             \
 	"  -sample_index=NAME|N   value to show (default: default_sample_type, else the last)\n"    \
@@ -69,6 +80,8 @@ int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct
 	"  -drop_negative -compact_labels -all_frames -trim_path=P1:P2\n"                           \
 	"  -base=SRC (repeatable) subtract; -diff_base=SRC compare; -normalize\n"                   \
 	"  -seconds=N -timeout=N  for URL sources\n"                                                \
+	"  -symbolize=MODE        with BINARY: none (keep addresses), local (default), force\n"    \
+	"                         (redo named locations too); ':'-separated as in pprof\n"          \
 	"  -output=FILE, -o FILE  write to FILE (atomically); --json  JSON output\n"
 
 #endif

@@ -233,6 +233,10 @@ struct gs_frame {
 	uint64_t entry;  /* entry of the physical function */
 	uint8_t func_id; /* abi.FuncID of this (possibly inlined) function; per-release numbering */
 	bool inlined;    /* an inlined call (not the physical function) */
+	uint64_t pc;     /* where the position was read: the PC asked for in the first frame,
+			  * the call site (the inline mark) in the physical function for the
+			  * others, as runtime.inlineUnwinder's frame PCs */
+	int32_t start_line; /* line of the func keyword (Go 1.20+), 0 when unknown */
 };
 
 /* Frames at pc, innermost first; the last one is the physical function with the line at the

@@ -221,4 +221,35 @@ int gs_profile_parse_stream(gs_read_fn read, void *arg, struct gs_ctx *ctx,
 int gs_profile_encode(const struct gs_profile *p, bool gzip, struct gs_out *out,
 		      struct gs_ctx *ctx);
 
+/* ---- symbolization with the Go binary (lib/profile/symbolize.c) ---- */
+
+struct gs_elf;
+struct gs_pclntab;
+
+struct gs_symbolize_opts {
+	const char *binary_name; /* named in messages, and recorded as the file of the mappings
+				  * it symbolizes when they have none */
+	bool force;              /* also redo locations that already have lines */
+};
+
+/* Gives the locations of p that have no lines (or all, with force) the lines of their
+ * addresses in the Go binary e (its pclntab t), as runtime/pprof would have written them.
+ * In legacy text (the parser's whole-address-space mapping; Go's stacks list a PC per
+ * inlined call), consecutive addresses of a stack that are one physical frame's inlined
+ * calls become one location with a line per call, innermost first; runtime.goexit frames
+ * are dropped; heap profiles lose leading runtime frames. In a real mapping, a location
+ * gets all the frames of its address, minus compiler-generated wrappers as the runtime's
+ * traceback elides them. Addresses are taken as call sites (return address minus one, what
+ * the legacy text parser and the runtime store). Locations of mappings of
+ * other files (another build id or file name) are left alone. The load bias comes from each
+ * mapping, or, for a PIE binary and a profile without a memory map, from the stacks ending
+ * in runtime.goexit. Errors: -EINVAL when e does not match the profile (another build id,
+ * no address in its functions, return addresses that follow no call), -ENOENT when a PIE
+ * binary cannot be placed; the context says why. Addresses outside the binary's functions
+ * stay unsymbolized with a line in warnings (may be NULL). Unreferenced locations remain in p
+ * until it is merged. */
+int gs_profile_symbolize(struct gs_profile *p, struct gs_elf *e, const struct gs_pclntab *t,
+			 const struct gs_symbolize_opts *o, struct gs_ctx *ctx,
+			 struct gs_buf *warnings);
+
 #endif

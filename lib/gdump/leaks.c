@@ -168,7 +168,8 @@ int gs_gdump_write_leaks(const struct gs_snapshot *const *snaps, size_t n,
 			gs_out_printf(out, "    created at %s:%lld by %s\n",
 				      gs_snapshot_str(s, g->created_by.file), (long long)g->created_by.line,
 				      gs_snapshot_str(s, g->created_by.func));
-		gs_gdump_write_stack(s, g, false, out);
+		/* the creation site is the line above */
+		gs_gdump_write_stack(s, g, GS_GDUMP_CREATOR_NONE, out);
 	}
 	return out->err;
 }

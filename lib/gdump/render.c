@@ -133,7 +133,7 @@ static bool same_frame(const struct gs_goroutine *g, const struct gs_gframe *f, 
 }
 
 void gs_gdump_write_stack(const struct gs_snapshot *s, const struct gs_goroutine *g,
-			  bool creator_goid, struct gs_out *out)
+			  enum gs_gdump_creator creator, struct gs_out *out)
 {
 	if (g->flags & GS_G_NO_STACK)
 		gs_out_str(out, "    (running on another thread: stack unavailable)\n");
@@ -155,9 +155,9 @@ void gs_gdump_write_stack(const struct gs_snapshot *s, const struct gs_goroutine
 		write_frame_line(s, &f[i], w, repeat, out);
 		i += repeat - 1;
 	}
-	if (g->flags & GS_G_HAS_CREATOR) {
+	if ((g->flags & GS_G_HAS_CREATOR) && creator != GS_GDUMP_CREATOR_NONE) {
 		gs_out_printf(out, "    created by %s", gs_snapshot_str(s, g->created_by.func));
-		if (g->created_by.goid && creator_goid)
+		if (g->created_by.goid && creator == GS_GDUMP_CREATOR_GOID)
 			gs_out_printf(out, " in goroutine %llu", (unsigned long long)g->created_by.goid);
 		gs_out_printf(out, "  %s:%lld\n", gs_snapshot_str(s, g->created_by.file),
 			      (long long)g->created_by.line);
@@ -207,7 +207,8 @@ int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets 
 				gs_out_printf(out, " (thread %lld)", (long long)g->os_tid);
 		}
 		gs_out_str(out, "\n");
-		gs_gdump_write_stack(s, g, bk->count == 1, out);
+		gs_gdump_write_stack(s, g, bk->count == 1 ? GS_GDUMP_CREATOR_GOID : GS_GDUMP_CREATOR,
+				     out);
 	}
 	return out->err;
 }

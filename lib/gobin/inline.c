@@ -61,6 +61,9 @@ static void expand(const struct gs_pclntab *t, const struct gs_func *f, uint64_t
 			int32_t name_off = rd_i32(call + fmt->inl_name_off);
 			const char *name = name_off < 0 ? NULL
 					   : gs_pclntab_string(t, t->funcname_off, (uint64_t)name_off);
+			int32_t start_line = fmt->inl_startline_off
+						     ? rd_i32(call + fmt->inl_startline_off)
+						     : 0;
 			put(frames, max, n, (struct gs_frame){
 				.function = name ? name : "?",
 				.file = gs_pclntab_file_name(t, f, value(arg, VAL_FILE, pc)),
@@ -68,6 +71,8 @@ static void expand(const struct gs_pclntab *t, const struct gs_func *f, uint64_t
 				.entry = f->entry,
 				.func_id = call[fmt->inl_funcid_off],
 				.inlined = true,
+				.pc = pc,
+				.start_line = start_line,
 			});
 			pc = f->func_entry + (uint64_t)(int64_t)rd_i32(call + fmt->inl_parentpc_off);
 			idx = value(arg, VAL_INL, pc);
@@ -80,6 +85,8 @@ static void expand(const struct gs_pclntab *t, const struct gs_func *f, uint64_t
 		.entry = f->entry,
 		.func_id = f->func_id,
 		.inlined = false,
+		.pc = pc,
+		.start_line = f->start_line,
 	});
 }
 

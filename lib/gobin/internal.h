@@ -14,6 +14,7 @@ struct gs_pcln_format {
 	size_t inl_name_off;    /* its nameOff (int32) */
 	size_t inl_parentpc_off; /* its parentPc (int32) */
 	size_t inl_funcid_off;  /* its funcID (u8) */
+	size_t inl_startline_off; /* its startLine (int32); 0 = the layout has none */
 	size_t md_text;         /* offset of moduledata.text (64-bit) */
 	size_t md_gofunc;       /* offset of moduledata.gofunc (64-bit) */
 	const char *versions;

@@ -19,7 +19,8 @@ static const struct gs_pcln_format formats[] = {
 	 .inl_name_off = 12, .inl_parentpc_off = 16, .inl_funcid_off = 2, .md_text = 176, .md_gofunc = 304,
 	 .versions = "go1.18-1.19"},
 	{.magic = MAGIC_GO120, .func_size = 44, .func_id_off = 40, .inl_size = 16,
-	 .inl_name_off = 4, .inl_parentpc_off = 8, .inl_funcid_off = 0, .md_text = 176, .md_gofunc = 320,
+	 .inl_name_off = 4, .inl_parentpc_off = 8, .inl_funcid_off = 0, .inl_startline_off = 12,
+	 .md_text = 176, .md_gofunc = 320,
 	 .versions = "go1.20+"},
 };
 

@@ -11,6 +11,7 @@
 
 #include "goscope/gobin.h"
 #include "gobin_synth.h"
+#include "go_fixture.h"
 
 #define T(off) (SYN_BASE + SYN_TEXT + (off))
 
@@ -140,16 +141,7 @@ static void test_open_mem(void **state)
 /* Builds the symbols fixture with go build into a temporary directory. */
 static int build_fixture(char *out, size_t size, const char *flags)
 {
-	char dir[] = "/tmp/gs-test-gobin-XXXXXX", cmd[8192], src[4096];
-	const char *here = __FILE__, *slash = strrchr(here, '/');
-	struct stat st;
-	if (stat("/usr/local/go/bin/go", &st) != 0 || !slash || !mkdtemp(dir))
-		return -1;
-	snprintf(src, sizeof(src), "%.*s/../fixtures/go/symbols", (int)(slash - here), here);
-	snprintf(out, size, "%s/symbols", dir);
-	snprintf(cmd, sizeof(cmd), "cd '%s' && /usr/local/go/bin/go build %s -o '%s' . >&2", src,
-		 flags, out);
-	return system(cmd) == 0 ? 0 : -1;
+	return gs_test_build_go_fixture("symbols", flags, out, size);
 }
 
 static void test_fixture(void **state)
