@@ -7,10 +7,11 @@
 
 #include "cli.h"
 #include "goscope/gobin.h"
+#include "goscope/layout.h"
 
 const char cmd_info_summary[] = "describe a Go binary: Go version, modules, build settings";
 const char cmd_info_usage[] =
-	"usage: goscope info [-m] [--json] BINARY|PID...\n"
+	"usage: goscope info [-m | --layout | --layout-table] [--json] BINARY|PID...\n"
 	"\n"
 	"Describes Go binaries without running them: the Go version that built them, the main\n"
 	"package and module, the architecture, whether they are position-independent, use cgo,\n"
@@ -20,12 +21,21 @@ const char cmd_info_usage[] =
 	"\n"
 	"OPTIONS\n"
 	"  -m        print exactly what `go version -m BINARY` prints\n"
+	"  --layout  print the runtime layout goscope uses to read the binary's goroutines:\n"
+	"            field offsets of runtime.g, m, sudog, hchan..., addresses of runtime\n"
+	"            globals (allgs, allm...), wait-reason strings, and where each came from\n"
+	"  --layout-table\n"
+	"            print the field offsets as a layout table (the format of\n"
+	"            lib/gobin/layouts, written by scripts/gen-layouts.sh)\n"
+	"  --no-dwarf   with --layout: ignore DWARF, use the built-in table of the Go version\n"
+	"  --no-symtab  with --layout: ignore .symtab and DWARF for addresses, scan the code\n"
 	"  --json    print a JSON object per binary (an array for several)\n"
 	"\n"
 	"EXAMPLES\n"
 	"  goscope info ./server\n"
 	"  goscope info -m /usr/local/go/bin/go\n"
-	"  goscope info --json $(pidof server)\n";
+	"  goscope info --json $(pidof server)\n"
+	"  goscope info --layout ./server\n";
 
 /* A PID argument becomes /proc/PID/exe when no file of that name exists. */
 static const char *resolve(const char *arg, char *buf, size_t size)
@@ -212,13 +222,130 @@ static void print_json(const struct info *in, struct gs_json *j)
 	gs_json_obj_end(j);
 }
 
+static const char *labels_name(enum gs_labels_repr r)
+{
+	return r == GS_LABELS_MAP ? "map" : r == GS_LABELS_SLICE ? "slice" : "unknown";
+}
+
+static void print_layout_text(const char *name, const struct gs_layout *l, struct gs_out *o)
+{
+	unsigned flags = gs_layout_flags(l);
+	gs_out_printf(o, "%s\n", name);
+	gs_out_printf(o, "  go version     %s%s%s\n", gs_layout_go_version(l)[0] ? gs_layout_go_version(l) : "unknown",
+		      flags & GS_LAYOUT_APPROXIMATE ? " (outside go1.21-go1.26: nearest table, may be wrong)" : "",
+		      flags & GS_LAYOUT_VERSION_GUESSED ? " (guessed)" : "");
+	gs_out_printf(o, "  arch           %s\n", gs_arch_name(gs_layout_arch(l)));
+	gs_out_printf(o, "  labels         %s\n", labels_name(gs_layout_labels(l)));
+	gs_out_printf(o, "  fields (offset, size in bytes, source)\n");
+	for (int f = 0; f < GS_LF_COUNT; f++) {
+		uint32_t off = gs_layout_off(l, f);
+		const char *field = gs_layout_field_name(f);
+		const char *src = gs_layout_source_name(gs_layout_field_source(l, f));
+		if (off == GS_LAYOUT_UNKNOWN)
+			gs_out_printf(o, "    %-22s unknown\n", field);
+		else if (!strncmp(field, "sizeof.", 7)) /* a struct's size: no offset */
+			gs_out_printf(o, "    %-22s       %5u  %s\n", field, gs_layout_size(l, f), src);
+		else
+			gs_out_printf(o, "    %-22s %5u %5u  %s\n", field, off, gs_layout_size(l, f), src);
+	}
+	gs_out_printf(o, "  addresses\n");
+	for (int s = 0; s < GS_LS_COUNT; s++) {
+		uint64_t addr;
+		enum gs_layout_source src;
+		if (gs_layout_addr(l, s, &addr, &src) == 0)
+			gs_out_printf(o, "    %-26s %#18llx  %s\n", gs_layout_symbol_name(s),
+				      (unsigned long long)addr, gs_layout_source_name(src));
+		else
+			gs_out_printf(o, "    %-26s unknown\n", gs_layout_symbol_name(s));
+	}
+	gs_out_printf(o, "  wait reasons   %zu (%s)\n", gs_layout_wait_reason_count(l),
+		      gs_layout_source_name(gs_layout_wait_reason_source(l)));
+	for (size_t i = 0; i < gs_layout_wait_reason_count(l); i++)
+		gs_out_printf(o, "    %3zu %s\n", i, gs_layout_wait_reason(l, (unsigned)i));
+}
+
+static void print_layout_json(const char *name, const struct gs_layout *l, struct gs_json *j)
+{
+	unsigned flags = gs_layout_flags(l);
+	gs_json_obj_begin(j);
+	gs_json_kstr(j, "file", name);
+	gs_json_kstr(j, "go_version", gs_layout_go_version(l));
+	gs_json_kbool(j, "approximate", flags & GS_LAYOUT_APPROXIMATE);
+	gs_json_kbool(j, "version_guessed", flags & GS_LAYOUT_VERSION_GUESSED);
+	gs_json_kstr(j, "arch", gs_arch_name(gs_layout_arch(l)));
+	gs_json_kstr(j, "labels", labels_name(gs_layout_labels(l)));
+	gs_json_key(j, "fields");
+	gs_json_obj_begin(j);
+	for (int f = 0; f < GS_LF_COUNT; f++) {
+		uint32_t off = gs_layout_off(l, f);
+		if (off == GS_LAYOUT_UNKNOWN)
+			continue;
+		gs_json_key(j, gs_layout_field_name(f));
+		gs_json_obj_begin(j);
+		gs_json_ku64(j, "offset", off);
+		gs_json_ku64(j, "size", gs_layout_size(l, f));
+		gs_json_kstr(j, "source", gs_layout_source_name(gs_layout_field_source(l, f)));
+		gs_json_obj_end(j);
+	}
+	gs_json_obj_end(j);
+	gs_json_key(j, "addresses");
+	gs_json_obj_begin(j);
+	for (int s = 0; s < GS_LS_COUNT; s++) {
+		uint64_t addr;
+		enum gs_layout_source src;
+		if (gs_layout_addr(l, s, &addr, &src) != 0)
+			continue;
+		gs_json_key(j, gs_layout_symbol_name(s));
+		gs_json_obj_begin(j);
+		gs_json_ku64(j, "address", addr);
+		gs_json_kstr(j, "source", gs_layout_source_name(src));
+		gs_json_obj_end(j);
+	}
+	gs_json_obj_end(j);
+	gs_json_kstr(j, "wait_reasons_source", gs_layout_source_name(gs_layout_wait_reason_source(l)));
+	gs_json_key(j, "wait_reasons");
+	gs_json_arr_begin(j);
+	for (size_t i = 0; i < gs_layout_wait_reason_count(l); i++)
+		gs_json_str(j, gs_layout_wait_reason(l, (unsigned)i));
+	gs_json_arr_end(j);
+	gs_json_obj_end(j);
+}
+
+/* --layout and --layout-table for one opened binary. */
+static int show_layout(struct info *in, unsigned lflags, bool table, bool json, struct gs_out *o,
+		       struct gs_json *j, struct gs_ctx *ctx)
+{
+	struct gs_layout *l;
+	int err = gs_layout_open(in->elf, NULL, lflags, ctx, &l);
+	if (err)
+		return err;
+	if (table) {
+		struct gs_buf b = GS_BUF_INIT;
+		err = gs_layout_format(l, &b);
+		if (!err)
+			gs_out_add(o, b.data, b.len);
+		gs_buf_release(&b);
+	} else if (json) {
+		print_layout_json(in->name, l, j);
+	} else {
+		print_layout_text(in->name, l, o);
+	}
+	gs_layout_free(l);
+	return err;
+}
+
 int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 {
-	bool mode_m = false, json = false;
+	bool mode_m = false, json = false, layout = false, layout_table = false;
+	bool no_dwarf = false, no_symtab = false;
 	struct gs_strlist pos = {0};
 	const struct gs_flag flags[] = {
 		{"m", 0, GS_FLAG_BOOL, &mode_m},
 		{"json", 0, GS_FLAG_BOOL, &json},
+		{"layout", 0, GS_FLAG_BOOL, &layout},
+		{"layout-table", 0, GS_FLAG_BOOL, &layout_table},
+		{"no-dwarf", 0, GS_FLAG_BOOL, &no_dwarf},
+		{"no-symtab", 0, GS_FLAG_BOOL, &no_symtab},
 		{0},
 	};
 	int rc = gs_flags_parse(gs_cli_find("info"), flags, argc, argv, &pos);
@@ -228,6 +355,13 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 		gs_strlist_release(&pos);
 		return usage_error("missing BINARY or PID");
 	}
+	if (mode_m + layout + layout_table > 1 || (layout_table && json) ||
+	    ((no_dwarf || no_symtab) && !layout && !layout_table)) {
+		gs_strlist_release(&pos);
+		return usage_error("-m, --layout and --layout-table exclude each other; --layout-table has "
+				   "no --json; --no-dwarf and --no-symtab need --layout or --layout-table");
+	}
+	unsigned lflags = (no_dwarf ? GS_LAYOUT_NO_DWARF : 0) | (no_symtab ? GS_LAYOUT_NO_SYMTAB : 0);
 	struct gs_output out;
 	if ((rc = gs_output_open(&out, NULL))) {
 		gs_strlist_release(&pos);
@@ -245,9 +379,24 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 		in.name = resolve(pos.items[i], procbuf, sizeof(procbuf));
 		ctx->errmsg[0] = 0;
 		err = gs_elf_open_path(in.name, ctx, &in.elf);
-		if (!err)
+		if (!err && (layout || layout_table)) {
+			err = show_layout(&in, lflags, layout_table, json, &out.out, &j, ctx);
+			if (err) {
+				gs_out_flush(&out.out);
+				fflush(stdout);
+				fail_ctx(ctx, err, "cannot work out the runtime layout of '%s'", in.name);
+				status = GS_EXIT_FAIL;
+			}
+		} else if (!err)
 			err = gs_buildinfo_read(in.elf, ctx, &in.bi);
-		if (err) {
+		if (layout || layout_table) {
+			if (err && !in.elf) {
+				gs_out_flush(&out.out);
+				fflush(stdout);
+				fail_ctx(ctx, err, "cannot open '%s'", in.name);
+				status = GS_EXIT_FAIL;
+			}
+		} else if (err) {
 			gs_out_flush(&out.out);
 			fflush(stdout);
 			fail_ctx(ctx, err, "cannot read Go build info from '%s'", in.name);
