@@ -188,4 +188,44 @@ bool gs_unwinder_is_system(struct gs_unwinder *u, uint64_t startpc, bool finaliz
  * terminated, truncated to size); returns buf. */
 const char *gs_goruntime_print_name(const char *name, char *buf, size_t size);
 
+/* ==========================================================================================
+ * Goroutines of a live process or a core file (goroutines.c, threads via allm, labels.c).
+ */
+struct gs_mem;
+struct gs_layout;
+struct gs_snapshot;
+
+struct gs_goroutines_opts {
+	/* Live: stop every thread (PTRACE_SEIZE + INTERRUPT) while reading, so that the snapshot
+	 * is coherent and running goroutines are unwound from their registers; the pause is
+	 * recorded in the snapshot. Default: non-stop, nothing is stopped. */
+	bool consistent;
+	/* Keep runtime frames as GOTRACEBACK=system does (default: the frames debug=2 shows). */
+	bool show_all_frames;
+	/* Non-stop: times a goroutine that changed while it was read is read again before it is
+	 * reported unreadable. 0 = 3. */
+	unsigned retries;
+};
+
+/* Reads every goroutine of mem (a live process or a core) whose main executable has pclntab
+ * pcln and runtime layout l, into a new snapshot (*out, freed with gs_snapshot_free).
+ * Dead goroutines are skipped; system goroutines are included and flagged GS_G_SYSTEM.
+ * Frames are the logical frames the runtime's own dump shows (all of them: the printer does
+ * the 50 + 50 elision). A goroutine running on another thread, when its thread is not
+ * stopped, is reported as the runtime does (GS_G_NO_STACK) with its M and thread id. A
+ * goroutine that cannot be read, or kept changing under the read, is flagged
+ * GS_G_UNREADABLE with the reason (counted in n_unreadable). 0, or a negative errno with
+ * the reason on ctx (-ENOENT runtime.allgs not found, -ENOTSUP unknown layout, what the
+ * target returns). */
+int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const struct gs_layout *l,
+		       const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
+		       struct gs_snapshot **out);
+
+/* The whole path for the CLI: target is a PID (all digits) or a core file; binary is the
+ * executable (NULL: /proc/PID/exe, or the one the core names). Opens the target, the binary,
+ * its pclntab and layout, and calls gs_goroutines_read. */
+int gs_goroutines_snapshot(const char *target, const char *binary,
+			   const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
+			   struct gs_snapshot **out);
+
 #endif

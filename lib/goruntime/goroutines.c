@@ -1,0 +1,845 @@
+/* Every goroutine of a live process or a core file, read from the outside: allglen/allgptr,
+ * the g structs in batches (scatter reads), each decoded with the binary's runtime layout,
+ * its stack unwound from the registers the runtime would use (traceback1), its frames
+ * filtered as a debug=2 dump shows them, plus state, wait reason and time, labels, creator
+ * and thread. In non-stop mode goroutines that changed under the read are read again.
+ * It does not print (lib/gdump renders snapshots) and does not stop threads itself (target). */
+#include <time.h>
+
+#include "goruntime/labels.h"
+#include "goscope/goroutine.h"
+/* target.h and profile.h (through goroutine.h) both name a struct gs_mapping; this file uses
+ * neither, so the target's is renamed here. */
+#define gs_mapping gs_target_mapping
+#include "goscope/target.h"
+#undef gs_mapping
+
+/* g structs (and stack windows) read per scatter read. */
+#define BATCH 256
+/* Bytes of each stack read up front from the start SP; deeper frames are read on demand. */
+#define STACK_WINDOW (16u << 10)
+/* Bytes read per on-demand stack read. */
+#define STACK_CHUNK (16u << 10)
+/* Ms followed along allm (a hostile list could cycle). */
+#define MAX_MS 65536
+/* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
+#define DEFAULT_RETRIES 3
+/* Status values (runtime2.go). */
+enum {
+	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
+	G_COPYSTACK = 8, G_PREEMPTED = 9, G_LEAKED = 10, G_DEADEXTRA = 11, G_SCAN = 0x1000,
+};
+
+static uint64_t get64(const uint8_t *b, size_t size, uint32_t off)
+{
+	if (off == GS_LAYOUT_UNKNOWN || (uint64_t)off + 8 > size)
+		return 0;
+	uint64_t x = 0;
+	for (int i = 7; i >= 0; i--)
+		x = x << 8 | b[off + (size_t)i];
+	return x;
+}
+
+static uint32_t get32(const uint8_t *b, size_t size, uint32_t off)
+{
+	if (off == GS_LAYOUT_UNKNOWN || (uint64_t)off + 4 > size)
+		return 0;
+	return (uint32_t)b[off] | (uint32_t)b[off + 1] << 8 | (uint32_t)b[off + 2] << 16 |
+	       (uint32_t)b[off + 3] << 24;
+}
+
+static uint8_t get8(const uint8_t *b, size_t size, uint32_t off)
+{
+	if (off == GS_LAYOUT_UNKNOWN || (uint64_t)off + 1 > size)
+		return 0;
+	return b[off];
+}
+
+/* One M of allm. */
+struct mview {
+	uint64_t addr;
+	int64_t id;
+	uint64_t procid;
+	uint64_t curg;
+	uint64_t vdso_sp, vdso_pc;
+	const struct gs_thread *thread; /* its stopped thread (registers), or NULL */
+};
+
+/* The fields of a g that matter. */
+struct gview {
+	uint64_t addr;
+	uint32_t status_raw, status;
+	uint64_t goid, lo, hi, sched_sp, sched_pc, sched_lr, syscallsp, syscallpc, stktopsp, m;
+	int64_t waitsince;
+	uint8_t waitreason;
+	uint64_t lockedm, parent_goid, gopc, startpc, labels;
+};
+
+struct reader {
+	struct gs_mem *mem;
+	struct gs_ctx *ctx;
+	struct gs_ctx scratch; /* messages of expected read failures */
+	const struct gs_layout *l;
+	struct gs_unwinder *u;
+	struct gs_snapshot *snap;
+	const struct gs_goroutines_opts *opts;
+	uint64_t bias;
+	uint32_t gsize;
+	uint32_t off[GS_LF_COUNT];
+	bool live;
+	bool verify; /* non-stop: re-read a g after its stack to see whether it moved */
+	int64_t now_ns; /* CLOCK_MONOTONIC of the target; 0 when unknown (cores) */
+	struct mview *ms;
+	size_t nms;
+	struct gs_pframe *pf;
+	size_t pf_cap;
+	struct gs_lframe *lf;
+	size_t lf_cap;
+	/* the stack being unwound: a window read up front, and the last on-demand chunk */
+	uint64_t win_base;
+	const uint8_t *win;
+	size_t win_len;
+	uint8_t *chunk;
+	uint64_t chunk_base;
+	size_t chunk_len;
+	uint64_t stack_hi;
+	struct gs_label_reader lr;
+	/* the goroutine being built */
+	struct gs_gframe *frames;
+	size_t nframes, frames_cap;
+	struct gs_glabel *labels;
+	size_t nlabels, labels_cap;
+};
+
+static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	struct reader *r = arg;
+	return gs_mem_read(r->mem, addr, buf, len, &r->scratch);
+}
+
+/* The unwinder's reads: from the window, else the chunk, else a new chunk. */
+static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	struct reader *r = arg;
+	if (addr >= r->win_base && addr - r->win_base <= r->win_len &&
+	    len <= r->win_len - (addr - r->win_base)) {
+		memcpy(buf, r->win + (addr - r->win_base), len);
+		return 0;
+	}
+	if (addr >= r->chunk_base && addr - r->chunk_base <= r->chunk_len &&
+	    len <= r->chunk_len - (addr - r->chunk_base)) {
+		memcpy(buf, r->chunk + (addr - r->chunk_base), len);
+		return 0;
+	}
+	size_t n = STACK_CHUNK;
+	if (addr < r->stack_hi && r->stack_hi - addr < n)
+		n = (size_t)(r->stack_hi - addr);
+	if (n < len)
+		n = len;
+	struct gs_mem_iov iov = {.addr = addr, .buf = r->chunk, .len = n};
+	gs_mem_readv(r->mem, &iov, 1, &r->scratch);
+	r->chunk_base = addr;
+	r->chunk_len = iov.got;
+	if (iov.got < len)
+		return -EFAULT;
+	memcpy(buf, r->chunk, len);
+	return 0;
+}
+
+static void decode_g(const struct reader *r, uint64_t addr, const uint8_t *b, struct gview *g)
+{
+	size_t n = r->gsize;
+	memset(g, 0, sizeof(*g));
+	g->addr = addr;
+	g->status_raw = get32(b, n, r->off[GS_LF_G_ATOMICSTATUS]);
+	g->status = g->status_raw & ~(uint32_t)G_SCAN;
+	g->goid = get64(b, n, r->off[GS_LF_G_GOID]);
+	g->lo = get64(b, n, r->off[GS_LF_G_STACK_LO]);
+	g->hi = get64(b, n, r->off[GS_LF_G_STACK_HI]);
+	g->sched_sp = get64(b, n, r->off[GS_LF_G_SCHED_SP]);
+	g->sched_pc = get64(b, n, r->off[GS_LF_G_SCHED_PC]);
+	g->sched_lr = get64(b, n, r->off[GS_LF_G_SCHED_LR]);
+	g->syscallsp = get64(b, n, r->off[GS_LF_G_SYSCALLSP]);
+	g->syscallpc = get64(b, n, r->off[GS_LF_G_SYSCALLPC]);
+	g->stktopsp = get64(b, n, r->off[GS_LF_G_STKTOPSP]);
+	g->m = get64(b, n, r->off[GS_LF_G_M]);
+	g->waitsince = (int64_t)get64(b, n, r->off[GS_LF_G_WAITSINCE]);
+	g->waitreason = get8(b, n, r->off[GS_LF_G_WAITREASON]);
+	g->lockedm = get64(b, n, r->off[GS_LF_G_LOCKEDM]);
+	g->parent_goid = get64(b, n, r->off[GS_LF_G_PARENTGOID]);
+	g->gopc = get64(b, n, r->off[GS_LF_G_GOPC]);
+	g->startpc = get64(b, n, r->off[GS_LF_G_STARTPC]);
+	g->labels = get64(b, n, r->off[GS_LF_G_LABELS]);
+}
+
+/* What decides the stack: if any of it differs between two reads, the goroutine moved. */
+static bool same_g(const struct gview *a, const struct gview *b)
+{
+	return a->status_raw == b->status_raw && a->goid == b->goid && a->lo == b->lo &&
+	       a->hi == b->hi && a->sched_sp == b->sched_sp && a->sched_pc == b->sched_pc &&
+	       a->syscallsp == b->syscallsp && a->syscallpc == b->syscallpc;
+}
+
+static bool skipped_status(uint32_t st)
+{
+	return st == G_IDLE || st == G_DEAD || st == G_DEADEXTRA;
+}
+
+static const struct mview *find_m(const struct reader *r, uint64_t addr)
+{
+	for (size_t i = 0; addr && i < r->nms; i++)
+		if (r->ms[i].addr == addr)
+			return &r->ms[i];
+	return NULL;
+}
+
+/* Walks allm: each M's id, thread id, current goroutine and vDSO registers. */
+static int read_ms(struct reader *r)
+{
+	uint64_t allm;
+	uint8_t word[8];
+	if (gs_layout_addr(r->l, GS_LS_ALLM, &allm, NULL))
+		return 0; /* no thread facts: running goroutines just lose their thread */
+	if (gs_mem_read(r->mem, allm + r->bias, word, 8, &r->scratch))
+		return 0;
+	uint32_t msize = gs_layout_size(r->l, GS_LF_M_SIZE);
+	if (msize == 0 || msize > (1u << 16))
+		return 0;
+	uint8_t *buf = malloc(msize);
+	if (!buf)
+		return -ENOMEM;
+	size_t nthreads = 0;
+	const struct gs_thread *threads = gs_mem_threads(r->mem, &nthreads);
+	uint64_t m = get64(word, 8, 0);
+	size_t cap = 0;
+	int err = 0;
+	while (m && r->nms < MAX_MS) {
+		if (gs_mem_read(r->mem, m, buf, msize, &r->scratch))
+			break;
+		if (r->nms == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct mview *nm = realloc(r->ms, ncap * sizeof(*nm));
+			if (!nm) {
+				err = -ENOMEM;
+				break;
+			}
+			r->ms = nm;
+			cap = ncap;
+		}
+		struct mview *mv = &r->ms[r->nms++];
+		*mv = (struct mview){
+			.addr = m,
+			.id = (int64_t)get64(buf, msize, gs_layout_off(r->l, GS_LF_M_ID)),
+			.procid = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_PROCID)),
+			.curg = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_CURG)),
+			.vdso_sp = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_VDSOSP)),
+			.vdso_pc = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_VDSOPC)),
+		};
+		for (size_t i = 0; i < nthreads; i++)
+			if (threads[i].has_regs && (uint64_t)threads[i].tid == mv->procid)
+				mv->thread = &threads[i];
+		uint64_t next = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_ALLLINK));
+		if (next == m)
+			break;
+		m = next;
+	}
+	free(buf);
+	return err;
+}
+
+static int push_frame(struct reader *r, const struct gs_gframe *f)
+{
+	if (r->nframes == r->frames_cap) {
+		size_t ncap = r->frames_cap ? r->frames_cap * 2 : 64;
+		struct gs_gframe *nf = realloc(r->frames, ncap * sizeof(*nf));
+		if (!nf)
+			return -ENOMEM;
+		r->frames = nf;
+		r->frames_cap = ncap;
+	}
+	r->frames[r->nframes++] = *f;
+	return 0;
+}
+
+static int add_label(void *arg, const char *key, size_t key_len, const char *value,
+		     size_t value_len)
+{
+	struct reader *r = arg;
+	struct gs_glabel lb;
+	int err = gs_snapshot_intern(r->snap, key, key_len, &lb.key);
+	if (!err)
+		err = gs_snapshot_intern(r->snap, value, value_len, &lb.value);
+	if (err)
+		return err;
+	if (r->nlabels == r->labels_cap) {
+		size_t ncap = r->labels_cap ? r->labels_cap * 2 : 8;
+		struct gs_glabel *nl = realloc(r->labels, ncap * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		r->labels = nl;
+		r->labels_cap = ncap;
+	}
+	r->labels[r->nlabels++] = lb;
+	return 0;
+}
+
+static int intern(struct reader *r, const char *s, uint32_t *idx)
+{
+	return gs_snapshot_intern_cstr(r->snap, s ? s : "", idx);
+}
+
+/* The logical frames of the unwound physical frames, as the snapshot stores them. */
+static int add_frames(struct reader *r, size_t npf, bool *truncated)
+{
+	size_t nl = 0;
+	int err = gs_unwinder_logical(r->u, r->pf, npf, r->opts->show_all_frames, r->lf, r->lf_cap, &nl);
+	if (err)
+		return err;
+	*truncated = nl > r->lf_cap;
+	if (nl > r->lf_cap)
+		nl = r->lf_cap;
+	char name[1024];
+	for (size_t i = 0; i < nl; i++) {
+		const struct gs_lframe *lf = &r->lf[i];
+		struct gs_gframe f = {
+			.line = lf->line,
+			.pc = lf->pc,
+			.sp = lf->sp,
+			.fp = lf->fp,
+			.flags = GS_GFRAME_HAS_PC,
+		};
+		if (lf->inlined)
+			f.flags |= GS_GFRAME_INLINED;
+		else if (lf->pc > lf->entry) {
+			f.pc_offset = lf->pc - lf->entry;
+			f.flags |= GS_GFRAME_HAS_OFF;
+		}
+		err = intern(r, gs_goruntime_print_name(lf->function, name, sizeof(name)), &f.func);
+		if (!err)
+			err = intern(r, lf->file, &f.file);
+		if (!err)
+			err = push_frame(r, &f);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The state text of goroutineheader: the wait reason when waiting with one, else the
+ * status name. */
+static int state_text(struct reader *r, const struct gview *g, struct gs_goroutine *out)
+{
+	const char *reason = "";
+	if (g->status == G_WAITING || g->status == G_LEAKED) {
+		const char *s = gs_layout_wait_reason(r->l, g->waitreason);
+		char unknown[32];
+		if (!s) {
+			snprintf(unknown, sizeof(unknown), "waitreason(%u)", g->waitreason);
+			s = unknown;
+		}
+		reason = s;
+	}
+	int err = intern(r, reason, &out->wait_reason);
+	if (err)
+		return err;
+	return intern(r, reason[0] ? reason : gs_gstatus_name(out->status), &out->state);
+}
+
+/* Reads one goroutine (its g already decoded) into r->frames/labels and *out. *retry is set
+ * when what was read looks torn (a non-stop read of a goroutine that moved). */
+static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine *out, bool *retry,
+		    const char **why)
+{
+	*retry = false;
+	*why = NULL;
+	r->nframes = 0;
+	r->nlabels = 0;
+	memset(out, 0, sizeof(*out));
+	bool scan = false;
+	out->id = g->goid;
+	out->status = gs_gstatus_from_runtime(g->status_raw, &scan);
+	if (scan)
+		out->flags |= GS_G_SCAN;
+	out->gp = g->addr;
+	out->m_id = -1;
+	out->wait_minutes = -1;
+	out->wait_since_ns = g->waitsince;
+	if (g->lockedm)
+		out->flags |= GS_G_LOCKED;
+	int err = state_text(r, g, out);
+	if (err)
+		return err;
+	if ((g->status == G_WAITING || g->status == G_SYSCALL) && g->waitsince != 0 && r->now_ns) {
+		int64_t minutes = (r->now_ns - g->waitsince) / 60000000000LL;
+		if (minutes >= 1)
+			out->wait_minutes = minutes;
+	}
+	const struct mview *m = find_m(r, g->m);
+	if (m) {
+		out->m_id = m->id;
+		out->mp = m->addr;
+		out->os_tid = (int64_t)m->procid;
+	}
+	if (gs_unwinder_is_system(r->u, g->startpc, false))
+		out->flags |= GS_G_SYSTEM;
+	out->flags |= GS_G_SYSTEM_KNOWN;
+
+	struct gs_creator_pos cr;
+	if (gs_unwinder_creator(r->u, g->gopc, g->goid, &cr) == 0) {
+		char name[1024];
+		out->flags |= GS_G_HAS_CREATOR;
+		out->created_by.line = cr.line;
+		out->created_by.pc = g->gopc;
+		out->created_by.pc_offset = cr.offset;
+		out->created_by.has_offset = cr.offset != 0;
+		out->created_by.goid = g->parent_goid;
+		err = intern(r, gs_goruntime_print_name(cr.function, name, sizeof(name)),
+			     &out->created_by.func);
+		if (!err)
+			err = intern(r, cr.file, &out->created_by.file);
+		if (err)
+			return err;
+	}
+	r->lr.read = mem_read;
+	r->lr.arg = r;
+	r->lr.add = add_label;
+	r->lr.add_arg = r;
+	err = gs_labels_read(&r->lr, g->labels);
+	if (err)
+		return err;
+
+	/* start registers, as traceback1 + initAt choose them */
+	struct gs_unwind_start st = {0};
+	struct gs_unwind_stack stack = {.lo = g->lo, .hi = g->hi, .stktopsp = g->stktopsp};
+	if (g->status == G_RUNNING && g->syscallsp == 0) {
+		if (!m || !m->thread) {
+			/* what the runtime prints for a goroutine on another thread */
+			out->flags |= GS_G_NO_STACK;
+			return 0;
+		}
+		const struct gs_regs *regs = &m->thread->regs;
+		st.pc = regs->pc;
+		st.sp = regs->sp;
+		st.lr = regs->lr;
+		st.trap = true;
+		if (regs->sp < g->lo || regs->sp >= g->hi) {
+			/* on the system stack (g0, gsignal): jump back at systemstack/morestack */
+			stack = (struct gs_unwind_stack){
+				.jump = true,
+				.g_lo = g->lo, .g_hi = g->hi, .g_stktopsp = g->stktopsp,
+				.g_sched_pc = g->sched_pc, .g_sched_sp = g->sched_sp,
+				.g_sched_lr = g->sched_lr,
+			};
+		}
+	} else if (g->status == G_SYSCALL || g->syscallsp != 0) {
+		st.pc = g->syscallpc;
+		st.sp = g->syscallsp;
+		st.syscall = true;
+	} else {
+		st.pc = g->sched_pc;
+		st.sp = g->sched_sp;
+		st.lr = g->sched_lr;
+	}
+	if (m && m->vdso_sp) {
+		st.pc = m->vdso_pc;
+		st.sp = m->vdso_sp;
+		st.syscall = st.pc == g->syscallpc && st.sp == g->syscallsp;
+		st.trap = false;
+	}
+	if (g->status == G_COPYSTACK) {
+		*retry = true;
+		*why = "stack being copied";
+	}
+	r->stack_hi = stack.jump ? 0 : g->hi;
+	if (r->win_base != st.sp)
+		r->win_len = 0;
+	r->chunk_len = 0;
+
+	struct gs_unwind_result res;
+	err = gs_unwind(r->u, &st, &stack, stack_read, r, r->pf, r->pf_cap, &res);
+	if (err)
+		return err;
+	bool truncated = false;
+	err = add_frames(r, res.n, &truncated);
+	if (err)
+		return err;
+	if (truncated || res.stop == GS_UNWIND_CAP) {
+		out->flags |= GS_G_ELIDED;
+		out->elided_at = (uint32_t)r->nframes;
+		out->elided_count = 0;
+	}
+	bool ok = res.complete || res.stop == GS_UNWIND_SPWRITE || res.stop == GS_UNWIND_FOREIGN ||
+		  res.stop == GS_UNWIND_CAP;
+	if (!ok) {
+		*retry = true;
+		*why = gs_unwind_stop_name(res.stop);
+		if (res.stop == GS_UNWIND_TOP)
+			*why = "stack did not unwind completely";
+	}
+	return 0;
+}
+
+static int commit(struct reader *r, struct gs_goroutine *g, const char *unreadable)
+{
+	if (unreadable) {
+		g->flags |= GS_G_UNREADABLE;
+		int err = intern(r, unreadable, &g->unreadable);
+		if (err)
+			return err;
+		r->snap->n_unreadable++;
+	}
+	return gs_snapshot_add_goroutine(r->snap, g, r->frames, r->nframes, r->labels, r->nlabels,
+					 NULL);
+}
+
+/* Reads goroutine at gaddr again from scratch (non-stop retries): its g, then its stack. */
+static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview *g,
+		  struct gs_goroutine *out, bool *retry, const char **why, bool *gone)
+{
+	*gone = false;
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+		*retry = true;
+		*why = "g could not be read";
+		return 0;
+	}
+	decode_g(r, gaddr, gbuf, g);
+	if (skipped_status(g->status)) {
+		*gone = true;
+		return 0;
+	}
+	r->win_len = 0;
+	int err = read_one(r, g, out, retry, why);
+	if (err || *retry || !r->verify)
+		return err;
+	struct gview again;
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+		*retry = true;
+		*why = "g could not be read";
+		return 0;
+	}
+	decode_g(r, gaddr, gbuf, &again);
+	if (!same_g(g, &again)) {
+		*retry = true;
+		*why = "goroutine changed while read";
+	}
+	return 0;
+}
+
+/* One batch of g pointers: g structs and stack windows in two scatter reads, then each
+ * goroutine; in non-stop mode the g structs are read a third time to catch goroutines that
+ * moved, which are read again one by one. */
+static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t *gbufs,
+		      uint8_t *gbufs2, uint8_t *windows, struct gs_mem_iov *iov)
+{
+	struct gview gv[BATCH];
+	for (size_t i = 0; i < n; i++)
+		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gsize};
+	gs_mem_readv(r->mem, iov, n, &r->scratch);
+	bool readable[BATCH];
+	for (size_t i = 0; i < n; i++) {
+		readable[i] = gptrs[i] && iov[i].got == r->gsize;
+		if (readable[i])
+			decode_g(r, gptrs[i], gbufs + i * r->gsize, &gv[i]);
+	}
+	/* stack windows from each start SP (sched or syscall; running ones start elsewhere) */
+	size_t nw = 0;
+	uint64_t wbase[BATCH];
+	for (size_t i = 0; i < n; i++) {
+		wbase[i] = 0;
+		if (!readable[i] || skipped_status(gv[i].status))
+			continue;
+		uint64_t sp = gv[i].syscallsp ? gv[i].syscallsp : gv[i].sched_sp;
+		if (sp < gv[i].lo || sp >= gv[i].hi)
+			continue;
+		uint64_t len = gv[i].hi - sp;
+		if (len > STACK_WINDOW)
+			len = STACK_WINDOW;
+		wbase[i] = sp;
+		iov[nw++] = (struct gs_mem_iov){.addr = sp, .buf = windows + i * STACK_WINDOW, .len = (size_t)len};
+	}
+	gs_mem_readv(r->mem, iov, nw, &r->scratch);
+	size_t wgot[BATCH];
+	for (size_t i = 0, k = 0; i < n; i++)
+		wgot[i] = wbase[i] ? iov[k++].got : 0;
+
+	int err = 0;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (!readable[i]) {
+			r->snap->n_unreadable++;
+			continue;
+		}
+		if (skipped_status(gv[i].status))
+			continue;
+		struct gs_goroutine out;
+		bool retry;
+		const char *why;
+		r->win_base = wbase[i];
+		r->win = windows + i * STACK_WINDOW;
+		r->win_len = wgot[i];
+		err = read_one(r, &gv[i], &out, &retry, &why);
+		if (err)
+			break;
+		if (!retry && r->verify) {
+			struct gview again;
+			if (gs_mem_read(r->mem, gptrs[i], gbufs2 + i * r->gsize, r->gsize, &r->scratch)) {
+				retry = true;
+				why = "g could not be read";
+			} else {
+				decode_g(r, gptrs[i], gbufs2 + i * r->gsize, &again);
+				if (!same_g(&gv[i], &again)) {
+					retry = true;
+					why = "goroutine changed while read";
+				}
+			}
+		}
+		unsigned tries = r->opts->retries ? r->opts->retries : DEFAULT_RETRIES;
+		for (unsigned t = 0; retry && r->live && !gs_mem_stopped(r->mem) && t < tries && !err; t++) {
+			bool gone;
+			err = reread(r, gptrs[i], gbufs + i * r->gsize, &gv[i], &out, &retry, &why, &gone);
+			if (gone)
+				break;
+		}
+		if (err)
+			break;
+		if (skipped_status(gv[i].status))
+			continue;
+		err = commit(r, &out, retry ? why : NULL);
+	}
+	return err;
+}
+
+/* allglen first, then allgptr (the runtime's lock-free pair: the length never exceeds what
+ * the pointer holds); else the allgs slice. */
+static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
+{
+	uint64_t len_addr, ptr_addr, allgs;
+	uint8_t word[16];
+	uint64_t len = 0, data = 0;
+	*ptrs = NULL;
+	*n = 0;
+	if (!gs_layout_addr(r->l, GS_LS_ALLGLEN, &len_addr, NULL) &&
+	    !gs_layout_addr(r->l, GS_LS_ALLGPTR, &ptr_addr, NULL)) {
+		int err = gs_mem_read(r->mem, len_addr + r->bias, word, 8, r->ctx);
+		if (!err)
+			err = gs_mem_read(r->mem, ptr_addr + r->bias, word + 8, 8, r->ctx);
+		if (err)
+			return gs_ctx_prefix(r->ctx, err, "cannot read runtime.allglen/allgptr");
+		len = get64(word, 16, 0);
+		data = get64(word, 16, 8);
+	} else if (!gs_layout_addr(r->l, GS_LS_ALLGS, &allgs, NULL)) {
+		int err = gs_mem_read(r->mem, allgs + r->bias, word, 16, r->ctx);
+		if (err)
+			return gs_ctx_prefix(r->ctx, err, "cannot read runtime.allgs");
+		data = get64(word, 16, 0);
+		len = get64(word, 16, 8);
+	} else {
+		return gs_ctx_err(r->ctx, -ENOENT,
+				  "the address of runtime.allgs is unknown for this binary");
+	}
+	uint64_t cap = r->ctx->limits.goroutines;
+	if (len > cap)
+		return gs_ctx_err(r->ctx, -E2BIG, "runtime.allglen is %llu, over the goroutine cap %llu",
+				  (unsigned long long)len, (unsigned long long)cap);
+	if (len == 0)
+		return 0;
+	if (data == 0)
+		return gs_ctx_err(r->ctx, -EBADMSG, "runtime.allgs is nil with %llu goroutines",
+				  (unsigned long long)len);
+	uint8_t *raw = malloc((size_t)len * 8);
+	uint64_t *p = malloc((size_t)len * sizeof(*p));
+	if (!raw || !p) {
+		free(raw);
+		free(p);
+		return -ENOMEM;
+	}
+	int err = gs_mem_read(r->mem, data, raw, (size_t)len * 8, r->ctx);
+	if (err) {
+		free(raw);
+		free(p);
+		return gs_ctx_prefix(r->ctx, err, "cannot read the %llu pointers of runtime.allgs",
+				     (unsigned long long)len);
+	}
+	for (uint64_t i = 0; i < len; i++)
+		p[i] = get64(raw + i * 8, 8, 0);
+	free(raw);
+	*ptrs = p;
+	*n = (size_t)len;
+	return 0;
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const struct gs_layout *l,
+		       const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
+		       struct gs_snapshot **out)
+{
+	static const struct gs_goroutines_opts defaults = {0};
+	struct reader r = {.mem = mem, .ctx = ctx, .l = l, .opts = opts ? opts : &defaults};
+	uint64_t *gptrs = NULL;
+	size_t ngs = 0;
+	uint8_t *gbufs = NULL, *gbufs2 = NULL, *windows = NULL;
+	struct gs_mem_iov *iov = NULL;
+	int64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	int err;
+	*out = NULL;
+	gs_ctx_init(&r.scratch);
+
+	r.live = gs_mem_kind(mem) == GS_MEM_LIVE;
+	bool known = false;
+	r.bias = gs_mem_load_bias(mem, &known);
+	if (!known)
+		r.bias = 0;
+	for (int f = 0; f < GS_LF_COUNT; f++)
+		r.off[f] = gs_layout_off(l, (enum gs_layout_field)f);
+	r.gsize = gs_layout_size(l, GS_LF_G_SIZE);
+	if (r.gsize < 64 || r.gsize > 4096 ||
+	    r.off[GS_LF_G_ATOMICSTATUS] == GS_LAYOUT_UNKNOWN || r.off[GS_LF_G_GOID] == GS_LAYOUT_UNKNOWN ||
+	    r.off[GS_LF_G_SCHED_PC] == GS_LAYOUT_UNKNOWN)
+		return gs_ctx_err(ctx, -ENOTSUP, "the layout of runtime.g is unknown for %s",
+				  gs_layout_go_version(l)[0] ? gs_layout_go_version(l) : "this binary");
+	gs_label_reader_init(&r.lr, l);
+	r.lr.max_string = ctx->limits.string_bytes;
+
+	err = gs_unwinder_new(pcln, gs_layout_arch(l), r.bias, ctx, &r.u);
+	if (err)
+		return err;
+	err = gs_snapshot_new(ctx, &r.snap);
+	if (err)
+		goto out;
+	r.snap->source = r.live ? GS_SNAPSHOT_LIVE : GS_SNAPSHOT_CORE;
+	r.snap->time_unix_ns = clock_ns(CLOCK_REALTIME);
+	if (gs_layout_go_version(l)[0])
+		err = gs_snapshot_intern_cstr(r.snap, gs_layout_go_version(l), &r.snap->go_version);
+	char name[64];
+	if (r.live)
+		snprintf(name, sizeof(name), "pid %d", gs_mem_pid(mem));
+	else
+		snprintf(name, sizeof(name), "core of pid %d", gs_mem_pid(mem));
+	if (!err)
+		err = gs_snapshot_intern_cstr(r.snap, name, &r.snap->source_name);
+	if (err)
+		goto out;
+
+	if (r.live && r.opts->consistent) {
+		err = gs_mem_stop(mem, NULL, 0, 0, ctx);
+		if (err)
+			goto out;
+	}
+	r.verify = r.live && !gs_mem_stopped(mem);
+	/* waitsince is the target's nanotime(): CLOCK_MONOTONIC, the same clock on one host */
+	r.now_ns = r.live ? clock_ns(CLOCK_MONOTONIC) : 0;
+
+	r.pf_cap = (size_t)ctx->limits.stack_depth;
+	r.lf_cap = (size_t)ctx->limits.stack_depth;
+	r.pf = malloc(r.pf_cap * sizeof(*r.pf));
+	r.lf = malloc(r.lf_cap * sizeof(*r.lf));
+	r.chunk = malloc(STACK_CHUNK > STACK_WINDOW ? STACK_CHUNK : STACK_WINDOW);
+	gbufs = malloc((size_t)BATCH * r.gsize);
+	gbufs2 = malloc((size_t)BATCH * r.gsize);
+	windows = malloc((size_t)BATCH * STACK_WINDOW);
+	iov = malloc(BATCH * sizeof(*iov));
+	if (!r.pf || !r.lf || !r.chunk || !gbufs || !gbufs2 || !windows || !iov) {
+		err = -ENOMEM;
+		goto resume;
+	}
+	err = read_ms(&r);
+	if (!err)
+		err = read_allgs(&r, &gptrs, &ngs);
+	for (size_t i = 0; !err && i < ngs; i += BATCH) {
+		size_t k = ngs - i < BATCH ? ngs - i : BATCH;
+		err = read_batch(&r, gptrs + i, k, gbufs, gbufs2, windows, iov);
+		if (!err)
+			err = gs_ctx_progress(ctx, "goroutines", i + k, ngs);
+	}
+	if (err == -E2BIG)
+		gs_ctx_err(ctx, err, "snapshot cap reached while reading goroutines");
+resume:
+	if (gs_mem_stopped(mem)) {
+		int rerr = gs_mem_resume(mem, ctx);
+		if (!err)
+			err = rerr;
+	}
+	if (r.snap) {
+		r.snap->pause_ns = r.live && r.opts->consistent ? (int64_t)gs_mem_pause_ns(mem) : 0;
+		r.snap->duration_ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	}
+out:
+	free(gptrs);
+	free(gbufs);
+	free(gbufs2);
+	free(windows);
+	free(iov);
+	free(r.pf);
+	free(r.lf);
+	free(r.chunk);
+	free(r.ms);
+	free(r.frames);
+	free(r.labels);
+	gs_unwinder_free(r.u);
+	if (err) {
+		gs_snapshot_free(r.snap);
+		return err;
+	}
+	*out = r.snap;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+int gs_goroutines_snapshot(const char *target, const char *binary,
+			   const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
+			   struct gs_snapshot **out)
+{
+	struct gs_mem *mem = NULL;
+	struct gs_elf *elf = NULL;
+	struct gs_pclntab *pcln = NULL;
+	struct gs_layout *layout = NULL;
+	struct gs_mem_opts mopts = {.exe_path = binary};
+	int err;
+	*out = NULL;
+	if (all_digits(target)) {
+		int64_t pid;
+		if (gs_parse_i64(target, &pid) || pid <= 0 || pid > INT32_MAX)
+			return gs_ctx_err(ctx, -EINVAL, "'%s' is not a process id", target);
+		err = gs_mem_open_pid((int)pid, &mopts, ctx, &mem);
+	} else {
+		err = gs_mem_open_core(target, &mopts, ctx, &mem);
+	}
+	if (err)
+		return err;
+	const char *exe = binary ? binary : gs_mem_exe_path(mem);
+	if (!exe || !exe[0]) {
+		err = gs_ctx_err(ctx, -ENOENT, "the executable of '%s' is unknown (give it with --binary)",
+				 target);
+		goto out;
+	}
+	err = gs_elf_open_path(exe, ctx, &elf);
+	if (!err)
+		err = gs_pclntab_open(elf, ctx, &pcln);
+	if (!err)
+		err = gs_layout_open(elf, pcln, 0, ctx, &layout);
+	if (err) {
+		gs_ctx_prefix(ctx, err, "%s", exe);
+		goto out;
+	}
+	err = gs_goroutines_read(mem, pcln, layout, opts, ctx, out);
+out:
+	gs_layout_free(layout);
+	gs_pclntab_free(pcln);
+	gs_elf_free(elf);
+	gs_mem_free(mem);
+	return err;
+}

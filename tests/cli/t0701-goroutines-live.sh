@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Issue 4, acceptance 1: the parked fixture (goroutines parked in every common state, some under
+# labels, deep recursion, an inlined parker, a locked thread, a cgo call) serves its own
+# /debug/pprof/goroutine?debug=2; `goscope goroutines --all PID` must agree with it for every
+# goroutine parked in the fixture's fixed places: id, state, frames by function and file:line
+# with +0x offsets, "created by" (tests/cli/goroutines_cmp.py). Built with every Go version of
+# lib/gobin/layouts/VERSIONS this machine can fetch, as a plain executable, with -ldflags='-s -w'
+# and as a PIE; the installed toolchain's build also with cgo. Non-stop and --consistent.
+# Also: a core written by `goscope gcore` lists the same goroutines as the live process.
+set -u
+. "$SRCDIR/tests/cli/common.sh"
+GO=${GO:-go}
+[ -x "$GO" ] || GO=$(command -v go) || fail_test "no Go toolchain"
+src="$SRCDIR/tests/fixtures/go/parked"
+key=$(cat "$src"/*.go "$src/go.mod" | cksum | cut -d' ' -f1)
+cache=${FIXTURES:-$SCRATCH}/parked-$key
+mkdir -p "$cache"
+cmp_py="$SRCDIR/tests/cli/goroutines_cmp.py"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
+trap cleanup EXIT
+
+build() { # VERSION MODE(exe|pie|stripped) CGO(0|1) -> prints the binary's path
+	local v=$1 mode=$2 cgo=$3 out="$cache/$1-$2-cgo$3"
+	local args=(-buildmode=exe)
+	[ "$mode" = pie ] && args=(-buildmode=pie)
+	[ "$mode" = stripped ] && args+=("-ldflags=-s -w")
+	if [ ! -s "$out" ]; then
+		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=$cgo GOFLAGS=-mod=mod \
+			"$GO" build "${args[@]}" -o "$out.tmp" . >"$SCRATCH/build.log" 2>&1) || return 1
+		mv "$out.tmp" "$out"
+	fi
+	echo "$out"
+}
+
+start() { # BIN -> sets addr, pid
+	local log="$SCRATCH/fixture.$RANDOM"
+	"$1" -max-lifetime 2m >"$log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		[ -s "$log" ] && break
+		sleep 0.1
+	done
+	read -r addr pid <"$log" || fail_test "$1 did not start: $(cat "$log")"
+	[ -n "${pid:-}" ] || fail_test "$1 printed no pid"
+}
+
+check() { # NAME BIN [goscope flags...]
+	local name=$1 bin=$2
+	shift 2
+	start "$bin"
+	curl -sf "http://$addr/debug/pprof/goroutine?debug=2" >"$SCRATCH/want" ||
+		fail_test "$name: cannot fetch the fixture's own dump"
+	"$GOSCOPE" goroutines --all "$@" "$pid" >"$SCRATCH/got" 2>"$SCRATCH/err" ||
+		{ cat "$SCRATCH/err" >&2; fail_test "$name: goscope goroutines --all $* exited $?"; }
+	python3 "$cmp_py" "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/cmp" ||
+		{ cat "$SCRATCH/cmp" >&2; fail_test "$name: goscope differs from the runtime's own dump"; }
+	echo "$name $*: $(tail -1 "$SCRATCH/cmp")"
+}
+
+verified=()
+for v in $(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS"); do
+	if ! build "$v" exe 0 >/dev/null; then
+		echo "note: cannot build with $v (toolchain not fetchable here?)" >&2
+		tail -3 "$SCRATCH/build.log" >&2
+		continue
+	fi
+	for mode in exe stripped pie; do
+		bin=$(build "$v" "$mode" 0) || { cat "$SCRATCH/build.log" >&2; fail_test "cannot build $v $mode"; }
+		check "$v/$mode" "$bin"
+	done
+	verified+=("$v")
+done
+[ ${#verified[@]} -gt 0 ] || { echo "no Go version could build the fixture" >&2; exit 77; }
+
+# the installed toolchain: cgo (a goroutine in a C call), and the consistent mode
+gover=$("$GO" env GOVERSION)
+if cgo_bin=$(build "$gover" exe 1); then
+	check "$gover/cgo" "$cgo_bin"
+	check "$gover/cgo" "$cgo_bin" --consistent
+	# a core from gcore lists the same goroutines as the live process
+	"$GOSCOPE" goroutines --all "$pid" >"$SCRATCH/live" || fail_test "live listing failed"
+	if "$GOSCOPE" gcore "$pid" -o "$SCRATCH/core" 2>"$SCRATCH/err"; then
+		"$GOSCOPE" goroutines --all --binary "$cgo_bin" "$SCRATCH/core" >"$SCRATCH/fromcore" ||
+			fail_test "goroutines of the core failed"
+		python3 "$cmp_py" "$SCRATCH/live" "$SCRATCH/fromcore" >"$SCRATCH/cmp" ||
+			{ cat "$SCRATCH/cmp" >&2; fail_test "the core lists other goroutines than the process"; }
+		echo "core: $(tail -1 "$SCRATCH/cmp")"
+	else
+		fail_test "goscope gcore failed: $(cat "$SCRATCH/err")"
+	fi
+else
+	echo "note: no cgo build (no C compiler?)" >&2
+fi
+echo "verified: ${verified[*]}"
+pass_test
