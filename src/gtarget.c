@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "goscope/net.h"
 #include "gtarget.h"
+#include "goscope/goruntime.h"
 #include "source.h"
 
 static bool is_core_file(const char *path)
@@ -42,20 +43,17 @@ enum gs_gtarget_kind gs_gtarget_classify(const char *target)
 int gs_gtarget_from_pid(long pid, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
 			struct gs_snapshot **out)
 {
-	(void)pid;
-	(void)opts;
-	(void)out;
-	return gs_ctx_err(ctx, -ENOTSUP, "reading a live process is not supported yet; fetch its "
-				       "/debug/pprof/goroutine?debug=2 or send it SIGQUIT and read the dump");
+	char target[32];
+	struct gs_goroutines_opts o = {.consistent = opts && opts->consistent};
+	snprintf(target, sizeof(target), "%ld", pid);
+	return gs_goroutines_snapshot(target, opts ? opts->binary : NULL, &o, ctx, out);
 }
 
 int gs_gtarget_from_core(const char *path, const struct gs_gtarget_opts *opts,
 			 struct gs_ctx *ctx, struct gs_snapshot **out)
 {
-	(void)path;
-	(void)opts;
-	(void)out;
-	return gs_ctx_err(ctx, -ENOTSUP, "reading a core file is not supported yet");
+	struct gs_goroutines_opts o = {0};
+	return gs_goroutines_snapshot(path, opts ? opts->binary : NULL, &o, ctx, out);
 }
 
 static int64_t now_ns(int clock)
