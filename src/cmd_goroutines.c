@@ -17,7 +17,8 @@ const char cmd_goroutines_usage[] =
 	"\n"
 	"TARGET is a goroutine dump (/debug/pprof/goroutine?debug=2 text, panic output, a\n"
 	"SIGQUIT traceback, runtime.Stack output), '-' for stdin, or the URL or host:port of a\n"
-	"service serving net/http/pprof (its /debug/pprof/goroutine?debug=2 is fetched).\n"
+	"service serving net/http/pprof (its /debug/pprof/goroutine?debug=2 is fetched), the id\n"
+	"of a live Go process (read from outside, even stripped), or an ELF core file of one.\n"
 	"\n"
 	"FLAGS\n"
 	"  --all              every goroutine in the runtime's dump format\n"
@@ -33,6 +34,10 @@ const char cmd_goroutines_usage[] =
 	"  --ids N            goroutine ids listed per group (default 10)\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
 	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
+	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
+	"                     (the pause is reported); by default no thread is stopped\n"
+	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
+	"                     recorded in the core)\n"
 	"\n"
 	"EXIT STATUS\n"
 	"  0 written, 1 written but some goroutines were unreadable, 2 unreadable target,\n"
@@ -76,6 +81,8 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 	const char *state = NULL, *func = NULL, *output = NULL;
 	int64_t wait_min = 0, timeout = 0, max_ids = 10;
 	struct gs_strlist labels = {0}, pos = {0};
+	bool consistent = false;
+	const char *binary = NULL;
 	const struct gs_flag flags[] = {
 		{"all", 0, GS_FLAG_BOOL, &all},
 		{"json", 0, GS_FLAG_BOOL, &json},
@@ -87,6 +94,8 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 		{"ids", 0, GS_FLAG_INT, &max_ids},
 		{"output", 'o', GS_FLAG_STR, &output},
 		{"timeout", 0, GS_FLAG_DURATION, &timeout},
+		{"consistent", 0, GS_FLAG_BOOL, &consistent},
+		{"binary", 0, GS_FLAG_STR, &binary},
 		{0},
 	};
 	struct gs_glabel_match *matches = NULL;
@@ -112,7 +121,8 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 			goto out;
 		}
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout};
+	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
+					.consistent = consistent};
 	if ((rc = gs_gtarget_load(pos.items[0], &topts, ctx, &s)))
 		goto out;
 	int err = 0;

@@ -27,6 +27,10 @@ const char cmd_leaks_usage[] =
 	"  --json             JSON\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
 	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
+	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
+	"                     (the pause is reported); by default no thread is stopped\n"
+	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
+	"                     recorded in the core)\n"
 	"\n"
 	"EXIT STATUS\n"
 	"  0 report written (whether or not a group grew), 2 unreadable target, 64 usage error\n"
@@ -49,6 +53,8 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 	int64_t interval = 10000000000LL, count = 3, min_growth = 1, timeout = 0;
 	const char *output = NULL;
 	struct gs_strlist pos = {0};
+	bool consistent = false;
+	const char *binary = NULL;
 	const struct gs_flag flags[] = {
 		{"interval", 0, GS_FLAG_DURATION, &interval, 0, &have_interval},
 		{"count", 0, GS_FLAG_INT, &count, 0, &have_count},
@@ -57,6 +63,8 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
 		{"timeout", 0, GS_FLAG_DURATION, &timeout},
+		{"consistent", 0, GS_FLAG_BOOL, &consistent},
+		{"binary", 0, GS_FLAG_STR, &binary},
 		{0},
 	};
 	struct gs_snapshot **snaps = NULL;
@@ -88,7 +96,8 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		rc = fail("out of memory");
 		goto out;
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout};
+	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
+					.consistent = consistent};
 	for (; n < want; n++) {
 		if (repeat && n > 0)
 			sleep_ns(interval);

@@ -19,6 +19,10 @@ const char cmd_stack_usage[] =
 	"  --json             JSON, as 'goscope goroutines --all --json'\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
 	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
+	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
+	"                     (the pause is reported); by default no thread is stopped\n"
+	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
+	"                     recorded in the core)\n"
 	"\n"
 	"EXIT STATUS\n"
 	"  0 written, 1 written but the stack is incomplete, 2 unreadable target or no such\n"
@@ -35,11 +39,15 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 	int64_t goid = 0, timeout = 0;
 	const char *output = NULL;
 	struct gs_strlist pos = {0};
+	bool consistent = false;
+	const char *binary = NULL;
 	const struct gs_flag flags[] = {
 		{"g", 0, GS_FLAG_INT, &goid, 0, &have_goid},
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
 		{"timeout", 0, GS_FLAG_DURATION, &timeout},
+		{"consistent", 0, GS_FLAG_BOOL, &consistent},
+		{"binary", 0, GS_FLAG_STR, &binary},
 		{0},
 	};
 	struct gs_snapshot *s = NULL;
@@ -52,7 +60,8 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 		rc = usage_error("-g wants a goroutine id, got %lld", (long long)goid);
 		goto out;
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout};
+	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
+					.consistent = consistent};
 	if ((rc = gs_gtarget_load(pos.items[0], &topts, ctx, &s)))
 		goto out;
 	int err = 0;
