@@ -33,11 +33,7 @@ const char cmd_goroutines_usage[] =
 	"  --func REGEX       only goroutines with a frame whose function matches REGEX\n"
 	"  --ids N            goroutine ids listed per group (default 10)\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
-	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
-	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
-	"                     (the pause is reported); by default no thread is stopped\n"
-	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
-	"                     recorded in the core)\n"
+	GS_GTARGET_USAGE_FLAGS
 	"\n"
 	"EXIT STATUS\n"
 	"  0 written, 1 written but some goroutines were unreadable, 2 unreadable target,\n"
@@ -93,9 +89,7 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 		{"func", 0, GS_FLAG_STR, &func},
 		{"ids", 0, GS_FLAG_INT, &max_ids},
 		{"output", 'o', GS_FLAG_STR, &output},
-		{"timeout", 0, GS_FLAG_DURATION, &timeout},
-		{"consistent", 0, GS_FLAG_BOOL, &consistent},
-		{"binary", 0, GS_FLAG_STR, &binary},
+		GS_GTARGET_FLAGS(timeout, consistent, binary),
 		{0},
 	};
 	struct gs_glabel_match *matches = NULL;

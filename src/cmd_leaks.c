@@ -26,11 +26,7 @@ const char cmd_leaks_usage[] =
 	"  --user             ignore system goroutines\n"
 	"  --json             JSON\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
-	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
-	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
-	"                     (the pause is reported); by default no thread is stopped\n"
-	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
-	"                     recorded in the core)\n"
+	GS_GTARGET_USAGE_FLAGS
 	"\n"
 	"EXIT STATUS\n"
 	"  0 report written (whether or not a group grew), 2 unreadable target, 64 usage error\n"
@@ -62,9 +58,7 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		{"user", 0, GS_FLAG_BOOL, &user},
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
-		{"timeout", 0, GS_FLAG_DURATION, &timeout},
-		{"consistent", 0, GS_FLAG_BOOL, &consistent},
-		{"binary", 0, GS_FLAG_STR, &binary},
+		GS_GTARGET_FLAGS(timeout, consistent, binary),
 		{0},
 	};
 	struct gs_snapshot **snaps = NULL;

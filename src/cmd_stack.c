@@ -18,11 +18,7 @@ const char cmd_stack_usage[] =
 	"  -g GOID            only goroutine GOID\n"
 	"  --json             JSON, as 'goscope goroutines --all --json'\n"
 	"  -o, --output FILE  write to FILE instead of stdout\n"
-	"  --timeout DUR      give up on a URL after DUR (default 60s)\n"
-	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n"
-	"                     (the pause is reported); by default no thread is stopped\n"
-	"  --binary FILE      core file: the executable that dumped it (default: the path\n"
-	"                     recorded in the core)\n"
+	GS_GTARGET_USAGE_FLAGS
 	"\n"
 	"EXIT STATUS\n"
 	"  0 written, 1 written but the stack is incomplete, 2 unreadable target or no such\n"
@@ -45,9 +41,7 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 		{"g", 0, GS_FLAG_INT, &goid, 0, &have_goid},
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
-		{"timeout", 0, GS_FLAG_DURATION, &timeout},
-		{"consistent", 0, GS_FLAG_BOOL, &consistent},
-		{"binary", 0, GS_FLAG_STR, &binary},
+		GS_GTARGET_FLAGS(timeout, consistent, binary),
 		{0},
 	};
 	struct gs_snapshot *s = NULL;

@@ -20,6 +20,19 @@ struct gs_gtarget_opts {
 	bool consistent;    /* PID: stop every thread for a coherent snapshot */
 };
 
+/* The flags every TARGET-reading command takes, for its flag table and its usage text; the
+ * variables are an int64_t duration, a bool and a const char *. */
+#define GS_GTARGET_FLAGS(timeout, consistent, binary) \
+	{"timeout", 0, GS_FLAG_DURATION, &(timeout)}, \
+	{"consistent", 0, GS_FLAG_BOOL, &(consistent)}, \
+	{"binary", 0, GS_FLAG_STR, &(binary)}
+#define GS_GTARGET_USAGE_FLAGS \
+	"  --timeout DUR      give up on a URL after DUR (default 60s)\n" \
+	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n" \
+	"                     (the pause is reported); by default no thread is stopped\n" \
+	"  --binary FILE      core file: the executable that dumped it (default: the path\n" \
+	"                     recorded in the core)\n"
+
 /* What kind of target the text names: "-" and existing files other than ELF cores are dumps,
  * URLs and host:port are URLs, a number that names no file is a PID. */
 enum gs_gtarget_kind gs_gtarget_classify(const char *target);
