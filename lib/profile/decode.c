@@ -96,6 +96,17 @@ struct dec {
 	size_t n_rls, cap_rls;
 	struct gs_idxmap rls_map;
 
+	/* the stacks of the last samples, interned together (gs_profile_intern_stacks) so that
+	 * the cache misses of the stack table overlap; with the field of each, for messages */
+	uint32_t *bat_locs;
+	size_t n_bat_locs, cap_bat_locs;
+	struct gs_span bat_spans[GS_STACK_BATCH];
+	size_t bat_sample[GS_STACK_BATCH];
+	const char *bat_what[GS_STACK_BATCH];
+	size_t bat_what_index[GS_STACK_BATCH];
+	uint64_t bat_what_off[GS_STACK_BATCH];
+	size_t n_bat;
+
 	/* samples: stack and labels are raw-table indices until the end */
 	struct gs_sample *smp;
 	size_t n_smp, cap_smp;
@@ -403,6 +414,46 @@ static int dec_label(struct dec *d, struct gs_rd *rd, struct raw_label *l)
 	return 0;
 }
 
+/* Interns the queued stacks into their samples. */
+static int flush_stacks(struct dec *d)
+{
+	uint32_t out[GS_STACK_BATCH];
+	size_t done;
+	int err = gs_profile_intern_stacks(d->p, d->bat_locs, d->bat_spans, d->n_bat, out, &done);
+	for (size_t i = 0; i < done; i++)
+		d->smp[d->bat_sample[i]].stack = out[i];
+	if (err) {
+		d->what = d->bat_what[done];
+		d->what_index = d->bat_what_index[done];
+		d->what_off = d->bat_what_off[done];
+		return dec_cap(d, err, "distinct stacks", d->p->limits.samples, "samples");
+	}
+	d->n_bat = 0;
+	d->n_bat_locs = 0;
+	return 0;
+}
+
+/* Queues the stack of sample si (the n slots in d->slots). Near the cap on stacks, each is
+ * interned at once, so that hitting it is reported where it happens. */
+static int queue_stack(struct dec *d, size_t n, size_t si)
+{
+	if (d->n_bat_locs + n > d->cap_bat_locs &&
+	    gs_grow_array(&d->bat_locs, &d->cap_bat_locs, d->n_bat_locs + n, sizeof(uint32_t)))
+		return dec_nomem(d, -ENOMEM);
+	if (n)
+		memcpy(d->bat_locs + d->n_bat_locs, d->slots, n * sizeof(uint32_t));
+	d->bat_spans[d->n_bat] = (struct gs_span){(uint32_t)d->n_bat_locs, (uint32_t)n};
+	d->bat_sample[d->n_bat] = si;
+	d->bat_what[d->n_bat] = d->what;
+	d->bat_what_index[d->n_bat] = d->what_index;
+	d->bat_what_off[d->n_bat] = d->what_off;
+	d->n_bat_locs += n;
+	d->n_bat++;
+	if (d->n_bat == GS_STACK_BATCH || d->p->n_stacks + GS_STACK_BATCH >= d->p->limits.samples)
+		return flush_stacks(d);
+	return 0;
+}
+
 /* The per-sample path: no allocation once the scratch arrays and tables have grown. */
 static int dec_sample(struct dec *d, struct gs_rd *rd)
 {
@@ -465,17 +516,17 @@ static int dec_sample(struct dec *d, struct gs_rd *rd)
 		d->bad_sample = d->n_smp;
 		d->bad_count = count;
 	}
-	uint32_t stack = 0, labels = 0;
-	err = gs_profile_intern_stack(d->p, d->slots, n_ids, &stack);
-	if (err)
-		return dec_cap(d, err, "distinct stacks", d->p->limits.samples, "samples");
-	if (!err && n_labels)
-		err = intern_raw_labels(d, d->labels, n_labels, &labels);
-	if (err)
-		return err;
 	if (d->n_smp + 1 > d->cap_smp && gs_grow_array(&d->smp, &d->cap_smp, d->n_smp + 1, sizeof(*d->smp)))
 		return dec_nomem(d, -ENOMEM);
-	d->smp[d->n_smp++] = (struct gs_sample){stack, labels};
+	/* the sample counts once its stack and labels are interned (raw label sets remember
+	 * the first sample that uses them) */
+	size_t si = d->n_smp;
+	d->smp[si] = (struct gs_sample){0, 0};
+	if ((err = queue_stack(d, n_ids, si)))
+		return err;
+	if (n_labels && (err = intern_raw_labels(d, d->labels, n_labels, &d->smp[si].labels)))
+		return err;
+	d->n_smp++;
 	return 0;
 }
 
@@ -1009,7 +1060,9 @@ static int dec_finish(struct dec *d)
 {
 	struct gs_profile *p = d->p;
 	struct id_index locs;
-	int err;
+	int err = flush_stacks(d);
+	if (err)
+		return err;
 	d->what = NULL;
 	if (d->n_str == 0)
 		return gs_ctx_err(d->ctx, -EBADMSG,
@@ -1065,6 +1118,7 @@ static void dec_release(struct dec *d)
 	free(d->rl);
 	free(d->rls);
 	gs_idxmap_release(&d->rls_map);
+	free(d->bat_locs);
 	free(d->smp);
 	free(d->vals);
 	free(d->loc_mapping_ids);

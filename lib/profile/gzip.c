@@ -1,14 +1,42 @@
 /* The input window of the profile decoders: a buffer or a read callback, gzip-compressed
- * (one or more members, inflated incrementally with zlib) or not, seen as a sliding window of
- * bytes. Decompressed size is capped (limits.decompressed_bytes) so that a gzip bomb fails
- * early; the window only grows to the largest request (limits.message_bytes). It does not
- * interpret the bytes. */
+ * (one or more members, inflated incrementally with zlib, on a second thread for a large
+ * buffer) or not, seen as a sliding window of bytes. Decompressed size is capped
+ * (limits.decompressed_bytes) so that a gzip bomb fails early; the window only grows to the
+ * largest request (limits.message_bytes). It does not interpret the bytes. */
+#include <pthread.h>
+
 #include "internal.h"
 
 /* Free room aimed for before each read or inflate call: large enough that per-call overhead
  * is negligible, small enough to stay in cache. */
 #define WIN_CHUNK (256u * 1024u)
 #define IN_CHUNK (64u * 1024u)
+
+/* A gzip buffer at least this large is inflated on a second thread (the decoder of a large
+ * profile spends about a quarter of its instructions in zlib), through a ring of chunks. */
+#define TH_MIN_INPUT (1u << 20)
+#define TH_CHUNK (256u * 1024u)
+#define TH_RING 8
+
+/* The inflating thread and the chunks it hands to the window. The producer owns the zlib
+ * state and the source; the consumer (gs_win_fill) owns the window. Chunks
+ * [head, head + count) of the ring are ready; the others are the producer's. */
+struct win_thread {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* broadcast on every change */
+	uint8_t *chunk[TH_RING];
+	size_t len[TH_RING];
+	size_t head, count;
+	size_t off;  /* bytes of the head chunk already copied into the window */
+	bool done;   /* the producer has ended; err says how */
+	bool stop;   /* the window is being released */
+	int err;
+	struct gs_ctx ctx; /* the producer's own: same limits, its error message */
+};
+
+static void th_start(struct gs_win *w);
+static void th_stop(struct gs_win *w);
 
 static int win_zinit(struct gs_win *w)
 {
@@ -34,8 +62,12 @@ int gs_win_init_mem(struct gs_win *w, const void *data, size_t len, struct gs_ct
 	w->mem = b;
 	w->mem_len = len;
 	w->raw_bytes = len;
-	if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b)
-		return win_zinit(w);
+	if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+		int err = win_zinit(w);
+		if (!err && len >= TH_MIN_INPUT)
+			th_start(w);
+		return err;
+	}
 	/* raw bytes in place: the window is the whole buffer */
 	w->data = b;
 	w->end = len;
@@ -120,6 +152,8 @@ int gs_win_init_read(struct gs_win *w, gs_read_fn read, void *arg, struct gs_ctx
 
 void gs_win_release(struct gs_win *w)
 {
+	if (w->th)
+		th_stop(w);
 	if (w->z_ready)
 		inflateEnd(&w->z);
 	free(w->in);
@@ -156,14 +190,16 @@ static int win_feed(struct gs_win *w, bool *none)
 	return 0;
 }
 
-/* Inflates into the free room at the end of the window until something was produced or the
- * input ended. */
-static int win_inflate(struct gs_win *w)
+/* Inflates into dst (room bytes) until something was produced or the input ended (*ended).
+ * Errors are recorded on ctx: the window's, or the inflating thread's own. */
+static int z_inflate(struct gs_win *w, struct gs_ctx *ctx, uint8_t *dst, size_t room,
+		     size_t *produced, bool *ended)
 {
-	uint64_t cap = w->ctx->limits.decompressed_bytes;
-	size_t room = w->buf_cap - w->end;
+	uint64_t cap = ctx->limits.decompressed_bytes;
 	bool none;
 	int err;
+	*produced = 0;
+	*ended = false;
 	if (cap && w->out_bytes + room > cap + 1)
 		room = (size_t)(cap + 1 - w->out_bytes);
 	for (;;) {
@@ -173,10 +209,10 @@ static int win_inflate(struct gs_win *w)
 				return err;
 			if (none) {
 				if (w->z_member_done) {
-					w->eof = true;
+					*ended = true;
 					return 0;
 				}
-				return gs_ctx_err(w->ctx, -EBADMSG,
+				return gs_ctx_err(ctx, -EBADMSG,
 						  "gzip: unexpected end of compressed data after %llu "
 						  "decompressed bytes",
 						  (unsigned long long)w->out_bytes);
@@ -188,29 +224,168 @@ static int win_inflate(struct gs_win *w)
 			inflateReset(&w->z);
 			w->z_member_done = false;
 		}
-		w->z.next_out = w->buf + w->end;
+		w->z.next_out = dst;
 		w->z.avail_out = (uInt)(room > (1u << 30) ? (1u << 30) : room);
 		uInt before = w->z.avail_out;
 		int ret = inflate(&w->z, Z_NO_FLUSH);
-		size_t produced = before - w->z.avail_out;
-		w->end += produced;
-		w->out_bytes += produced;
+		*produced = before - w->z.avail_out;
+		w->out_bytes += *produced;
 		if (cap && w->out_bytes > cap)
-			return gs_ctx_err(w->ctx, -E2BIG,
+			return gs_ctx_err(ctx, -E2BIG,
 					  "gzip: decompressed data exceeds the %llu-byte cap "
 					  "(limits.decompressed_bytes); a gzip bomb or an oversized profile",
 					  (unsigned long long)cap);
 		if (ret == Z_STREAM_END)
 			w->z_member_done = true;
 		else if (ret == Z_MEM_ERROR)
-			return gs_ctx_err(w->ctx, -ENOMEM, "gzip: out of memory");
+			return gs_ctx_err(ctx, -ENOMEM, "gzip: out of memory");
 		else if (ret != Z_OK && ret != Z_BUF_ERROR)
-			return gs_ctx_err(w->ctx, -EBADMSG, "gzip: corrupt data at compressed byte %llu: %s",
+			return gs_ctx_err(ctx, -EBADMSG, "gzip: corrupt data at compressed byte %llu: %s",
 					  (unsigned long long)(w->z.total_in),
 					  w->z.msg ? w->z.msg : "invalid stream");
-		if (produced)
+		if (*produced)
 			return 0;
 	}
+}
+
+/* Inflates into the free room at the end of the window. */
+static int win_inflate(struct gs_win *w)
+{
+	size_t produced;
+	bool ended;
+	int err = z_inflate(w, w->ctx, w->buf + w->end, w->buf_cap - w->end, &produced, &ended);
+	w->end += produced;
+	if (ended)
+		w->eof = true;
+	return err;
+}
+
+/* The inflating thread: fills free chunks in stream order. The output of an inflate call that
+ * fails is not handed on, so the window sees what it would have seen inflating itself. */
+static void *th_main(void *arg)
+{
+	struct gs_win *w = arg;
+	struct win_thread *th = w->th;
+	bool ended = false;
+	int err = 0;
+	while (!err && !ended) {
+		pthread_mutex_lock(&th->mu);
+		while (th->count == TH_RING && !th->stop)
+			pthread_cond_wait(&th->cv, &th->mu);
+		bool stop = th->stop;
+		size_t slot = (th->head + th->count) % TH_RING;
+		pthread_mutex_unlock(&th->mu);
+		if (stop)
+			break;
+		size_t n = 0, produced;
+		while (n < TH_CHUNK && !err && !ended) {
+			err = z_inflate(w, &th->ctx, th->chunk[slot] + n, TH_CHUNK - n, &produced, &ended);
+			if (!err)
+				n += produced;
+		}
+		pthread_mutex_lock(&th->mu);
+		if (n) {
+			th->len[slot] = n;
+			th->count++;
+		}
+		pthread_cond_broadcast(&th->cv);
+		pthread_mutex_unlock(&th->mu);
+	}
+	pthread_mutex_lock(&th->mu);
+	th->err = err;
+	th->done = true;
+	pthread_cond_broadcast(&th->cv);
+	pthread_mutex_unlock(&th->mu);
+	return NULL;
+}
+
+static void th_free(struct win_thread *th)
+{
+	for (size_t i = 0; i < TH_RING; i++)
+		free(th->chunk[i]);
+	free(th);
+}
+
+/* Starts the inflating thread; without it (no memory, no thread) the window inflates itself. */
+static void th_start(struct gs_win *w)
+{
+	struct win_thread *th = calloc(1, sizeof(*th));
+	if (!th)
+		return;
+	for (size_t i = 0; i < TH_RING; i++) {
+		th->chunk[i] = malloc(TH_CHUNK);
+		if (!th->chunk[i]) {
+			th_free(th);
+			return;
+		}
+	}
+	gs_ctx_init(&th->ctx);
+	th->ctx.limits = w->ctx->limits;
+	if (pthread_mutex_init(&th->mu, NULL)) {
+		th_free(th);
+		return;
+	}
+	if (pthread_cond_init(&th->cv, NULL)) {
+		pthread_mutex_destroy(&th->mu);
+		th_free(th);
+		return;
+	}
+	w->th = th;
+	if (pthread_create(&th->tid, NULL, th_main, w)) {
+		w->th = NULL;
+		pthread_cond_destroy(&th->cv);
+		pthread_mutex_destroy(&th->mu);
+		th_free(th);
+	}
+}
+
+static void th_stop(struct gs_win *w)
+{
+	struct win_thread *th = w->th;
+	pthread_mutex_lock(&th->mu);
+	th->stop = true;
+	pthread_cond_broadcast(&th->cv);
+	pthread_mutex_unlock(&th->mu);
+	pthread_join(th->tid, NULL);
+	pthread_cond_destroy(&th->cv);
+	pthread_mutex_destroy(&th->mu);
+	th_free(th);
+	w->th = NULL;
+}
+
+/* Copies the next inflated bytes into the free room of the window, waiting for the thread. */
+static int th_take(struct gs_win *w)
+{
+	struct win_thread *th = w->th;
+	pthread_mutex_lock(&th->mu);
+	while (!th->count && !th->done)
+		pthread_cond_wait(&th->cv, &th->mu);
+	if (!th->count) {
+		int err = th->err;
+		pthread_mutex_unlock(&th->mu);
+		if (err)
+			return gs_ctx_err(w->ctx, err, "%s", th->ctx.errmsg);
+		w->eof = true;
+		return 0;
+	}
+	size_t slot = th->head;
+	pthread_mutex_unlock(&th->mu);
+	/* the head chunk is the window's until it is handed back */
+	size_t n = th->len[slot] - th->off;
+	if (n > w->buf_cap - w->end)
+		n = w->buf_cap - w->end;
+	memcpy(w->buf + w->end, th->chunk[slot] + th->off, n);
+	w->end += n;
+	th->off += n;
+	if (th->off == th->len[slot]) {
+		pthread_mutex_lock(&th->mu);
+		th->off = 0;
+		th->head = (th->head + 1) % TH_RING;
+		th->count--;
+		pthread_cond_broadcast(&th->cv);
+		pthread_mutex_unlock(&th->mu);
+	}
+	return 0;
 }
 
 int gs_win_fill(struct gs_win *w, size_t want, size_t *avail)
@@ -240,7 +415,7 @@ int gs_win_fill(struct gs_win *w, size_t want, size_t *avail)
 				return err;
 		}
 		if (w->gzip) {
-			err = win_inflate(w);
+			err = w->th ? th_take(w) : win_inflate(w);
 			if (err)
 				return err;
 		} else {

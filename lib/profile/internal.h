@@ -31,6 +31,7 @@ struct gs_win {
 	bool z_member_done; /* the last gzip member ended; more input must start a new one */
 	z_stream z;
 	uint64_t out_bytes; /* decompressed bytes produced */
+	struct win_thread *th; /* the inflating thread of a large buffer (gzip.c), or NULL */
 	/* window */
 	uint8_t *buf; /* owned when data == buf */
 	size_t buf_cap;
@@ -88,6 +89,14 @@ static inline int gs_grow_array(void *arr, size_t *cap, size_t need, size_t item
 /* Rebuilds p's stack index after the contents of its stacks were rewritten in place (profile.c;
  * the rewrite must keep distinct stacks distinct, else -EINVAL). On failure p must be freed. */
 int gs_profile_rehash_stacks(struct gs_profile *p);
+
+/* Interns n <= GS_STACK_BATCH stacks, stack i being locs[spans[i].start ..] of spans[i].len
+ * locations, with the result of n calls of gs_profile_intern_stack in order: out[i] gets
+ * stack i's index. Hashing all first lets the table's cache misses overlap. On an error,
+ * *done stacks were interned. */
+#define GS_STACK_BATCH 32
+int gs_profile_intern_stacks(struct gs_profile *p, const uint32_t *locs,
+			     const struct gs_span *spans, size_t n, uint32_t *out, size_t *done);
 
 /* ---- protobuf wire format (proto.c) ---- */
 enum {

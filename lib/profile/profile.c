@@ -169,10 +169,10 @@ static uint64_t stack_hash(const uint32_t *locs, size_t n)
 	return gs_hash_bytes(locs, n * sizeof(uint32_t), 0x5ac);
 }
 
-int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n, uint32_t *idx)
+static int intern_stack_hashed(struct gs_profile *p, const uint32_t *locs, size_t n, uint64_t h,
+			       uint32_t *idx)
 {
 	struct stack_key key = {p, locs, n};
-	uint64_t h = stack_hash(locs, n);
 	if (n > p->limits.stack_depth)
 		return -E2BIG;
 	if (gs_idxmap_find(&p->stack_map, h, stack_eq, &key, idx) == 0)
@@ -192,6 +192,45 @@ int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n
 	p->stacks[new_idx] = (struct gs_span){(uint32_t)p->n_stack_locs, (uint32_t)n};
 	p->n_stack_locs += n;
 	p->n_stacks++;
+	return 0;
+}
+
+int gs_profile_intern_stack(struct gs_profile *p, const uint32_t *locs, size_t n, uint32_t *idx)
+{
+	return intern_stack_hashed(p, locs, n, stack_hash(locs, n), idx);
+}
+
+int gs_profile_intern_stacks(struct gs_profile *p, const uint32_t *locs,
+			     const struct gs_span *spans, size_t n, uint32_t *out, size_t *done)
+{
+	const struct gs_idxmap *m = &p->stack_map;
+	uint64_t h[GS_STACK_BATCH];
+	size_t i;
+	*done = 0;
+	if (n > GS_STACK_BATCH)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		h[i] = stack_hash(locs + spans[i].start, spans[i].len);
+	if (m->cap) {
+		/* the first probe of each (the map's slot of a hash; 0 is stored as 1) */
+		for (i = 0; i < n; i++) {
+			size_t j = (h[i] ? h[i] : 1) & (m->cap - 1);
+			__builtin_prefetch(&m->hashes[j]);
+			__builtin_prefetch(&m->indexes[j]);
+		}
+		/* a stack seen before: where its locations are, for the comparison */
+		for (i = 0; i < n; i++) {
+			size_t j = (h[i] ? h[i] : 1) & (m->cap - 1);
+			if (m->hashes[j] == (h[i] ? h[i] : 1) && m->indexes[j] < p->n_stacks)
+				__builtin_prefetch(&p->stacks[m->indexes[j]]);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		int err = intern_stack_hashed(p, locs + spans[i].start, spans[i].len, h[i], &out[i]);
+		if (err)
+			return err;
+		*done = i + 1;
+	}
 	return 0;
 }
 

@@ -1,8 +1,9 @@
-/* Call-tree aggregation for flame graphs: samples are summed per interned stack, then each
- * distinct stack is walked root-first into a trie keyed by (parent, frame), so the cost and
- * the size follow the number of distinct paths, not the number of samples. The tree is then
- * laid out in preorder with the heaviest child first. Also the tree's --json report and the
- * value formatting shared by the HTML page and the SVG. Rendering is in flame_html.c/svg.c. */
+/* Call-tree aggregation for flame graphs: samples are summed per interned stack, each
+ * distinct stack is expanded into its frames, and the tree is built by grouping stacks by
+ * their next frame, level by level, straight into preorder with the heaviest child first; so
+ * the cost and the size follow the number of distinct paths, not the number of samples. Also
+ * the tree's --json report and the value formatting shared by the HTML page and the SVG.
+ * Rendering is in flame_html.c/svg.c. */
 #include "goscope/flame.h"
 
 void gs_flame_opts_init(struct gs_flame_opts *o)
@@ -23,17 +24,6 @@ struct frame_key {
 	bool inlined;
 };
 
-struct child_slot;
-
-struct tnode {
-	uint32_t frame;
-	uint32_t parent;
-	uint32_t first_child;
-	uint32_t next_sibling;
-	uint32_t n_children;
-	int64_t pos, neg, self;
-};
-
 struct builder {
 	const struct gs_profile *p;
 	const struct gs_flame_opts *o;
@@ -44,11 +34,6 @@ struct builder {
 	struct frame_key *keys; /* parallel to f->frames */
 	size_t cap_frames;
 	struct gs_idxmap frame_map;
-
-	struct tnode *t;
-	size_t n_t, cap_t;
-	struct child_slot *child_slots; /* (parent, frame) -> node, open addressing */
-	size_t child_cap, child_count;
 };
 
 struct frame_probe {
@@ -265,129 +250,6 @@ static int location_frames(struct builder *b, uint32_t **loc_start_out, uint32_t
 	return 0;
 }
 
-/* Finding the child of a node for a frame is the hot loop of the aggregation. Most nodes
- * have a few children, and a node created while walking a stack has none, so children are
- * found by walking the sibling list; only nodes with more than FANOUT_SCAN children also index
- * them in a (parent, frame) -> child hash map, whose slot holds key and node together (one
- * cache miss per probe). Key 0 marks an empty slot. */
-#define FANOUT_SCAN 8
-
-struct child_slot {
-	uint64_t key; /* (parent << 32 | frame) + 1 */
-	uint32_t node;
-};
-
-static int child_grow(struct builder *b)
-{
-	size_t cap = b->child_cap ? b->child_cap * 2 : 4096;
-	struct child_slot *slots = calloc(cap, sizeof(*slots));
-	if (!slots)
-		return -ENOMEM;
-	for (size_t i = 0; i < b->child_cap; i++) {
-		if (!b->child_slots[i].key)
-			continue;
-		size_t s = gs_hash_u64(b->child_slots[i].key) & (cap - 1);
-		while (slots[s].key)
-			s = (s + 1) & (cap - 1);
-		slots[s] = b->child_slots[i];
-	}
-	free(b->child_slots);
-	b->child_slots = slots;
-	b->child_cap = cap;
-	return 0;
-}
-
-/* The slot of key: the one holding it, or the empty one where it goes. */
-static struct child_slot *child_slot(struct builder *b, uint64_t key)
-{
-	size_t mask = b->child_cap - 1;
-	size_t s = gs_hash_u64(key) & mask;
-	while (b->child_slots[s].key && b->child_slots[s].key != key)
-		s = (s + 1) & mask;
-	return &b->child_slots[s];
-}
-
-static int child_index(struct builder *b, uint32_t parent, uint32_t child)
-{
-	if ((b->child_count + 1) * 2 > b->child_cap) {
-		int err = child_grow(b);
-		if (err)
-			return err;
-	}
-	struct child_slot *slot = child_slot(b, ((uint64_t)parent << 32 | b->t[child].frame) + 1);
-	slot->key = ((uint64_t)parent << 32 | b->t[child].frame) + 1;
-	slot->node = child;
-	b->child_count++;
-	return 0;
-}
-
-/* The child of parent for frame, created if absent. */
-static int child_of(struct builder *b, uint32_t parent, uint32_t frame, uint32_t *out)
-{
-	int err;
-	if (b->t[parent].n_children > FANOUT_SCAN) {
-		struct child_slot *slot = child_slot(b, ((uint64_t)parent << 32 | frame) + 1);
-		if (slot->key) {
-			*out = slot->node;
-			return 0;
-		}
-	} else {
-		for (uint32_t c = b->t[parent].first_child; c != GS_NONE; c = b->t[c].next_sibling) {
-			if (b->t[c].frame == frame) {
-				*out = c;
-				return 0;
-			}
-		}
-	}
-	if (b->n_t >= b->p->limits.samples || b->n_t >= UINT32_MAX - 1)
-		return gs_ctx_err(b->ctx, -E2BIG, "call tree has more than %llu nodes",
-				  (unsigned long long)b->n_t);
-	if (b->n_t == b->cap_t) {
-		size_t n = b->cap_t * 2;
-		struct tnode *t = realloc(b->t, n * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		b->t = t;
-		b->cap_t = n;
-	}
-	uint32_t idx = (uint32_t)b->n_t++;
-	struct tnode *nd = &b->t[idx];
-	struct tnode *pn = &b->t[parent];
-	nd->frame = frame;
-	nd->parent = parent;
-	nd->first_child = GS_NONE;
-	nd->n_children = 0;
-	nd->next_sibling = pn->first_child;
-	nd->pos = nd->neg = nd->self = 0;
-	pn->first_child = idx;
-	pn->n_children++;
-	if (pn->n_children == FANOUT_SCAN + 1) {
-		for (uint32_t c = pn->first_child; c != GS_NONE; c = b->t[c].next_sibling)
-			if ((err = child_index(b, parent, c)))
-				return err;
-	} else if (pn->n_children > FANOUT_SCAN + 1 && (err = child_index(b, parent, idx))) {
-		return err;
-	}
-	*out = idx;
-	return 0;
-}
-
-/* Doubles the capacity of the two parallel path arrays. */
-static int path_grow(uint32_t **frame, uint32_t **node, size_t *cap)
-{
-	size_t n = *cap ? *cap * 2 : 256;
-	uint32_t *f2 = realloc(*frame, n * sizeof(*f2));
-	if (!f2)
-		return -ENOMEM;
-	*frame = f2;
-	uint32_t *n2 = realloc(*node, n * sizeof(*n2));
-	if (!n2)
-		return -ENOMEM;
-	*node = n2;
-	*cap = n;
-	return 0;
-}
-
 static int add_checked(int64_t *dst, int64_t v)
 {
 	return __builtin_add_overflow(*dst, v, dst) ? -EOVERFLOW : 0;
@@ -446,12 +308,170 @@ static int report_total(const struct gs_profile *p, int si, int64_t *out)
 	return 0;
 }
 
+/* The distinct stacks that carry weight, each expanded into its frames root first: stack a's
+ * frames are seq[off[a] .. off[a] + len[a]). Ids a follow the profile's stack order. */
+struct flat_stacks {
+	uint32_t *seq;
+	size_t *off;
+	uint32_t *len;
+	int64_t *pos, *neg;
+	size_t n, n_seq, cap_seq;
+};
+
+static void flat_release(struct flat_stacks *s)
+{
+	free(s->seq);
+	free(s->off);
+	free(s->len);
+	free(s->pos);
+	free(s->neg);
+}
+
+/* Sums the chosen values per stack, then expands every stack with a non-zero sum. */
+static int flatten(struct builder *b, int si, const uint32_t *loc_start, const uint32_t *loc_frames,
+		   struct flat_stacks *s)
+{
+	const struct gs_profile *p = b->p;
+	size_t ns = p->n_stacks ? p->n_stacks : 1;
+	int64_t *pos = calloc(ns, sizeof(*pos)), *neg = calloc(ns, sizeof(*neg));
+	int err = 0;
+
+	if (!pos || !neg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (p->n_stacks > UINT32_MAX - 1) {
+		err = gs_ctx_err(b->ctx, -E2BIG, "profile has more than %u stacks", UINT32_MAX - 1);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n_samples; i++) {
+		int64_t v = gs_profile_values(p, i)[si];
+		uint32_t st = p->samples[i].stack;
+		if (v == 0 || st >= p->n_stacks)
+			continue;
+		b->f->n_samples++;
+		if (v > 0)
+			err = add_checked(&pos[st], v);
+		else
+			err = v == INT64_MIN ? -EOVERFLOW : add_checked(&neg[st], -v);
+		if (err) {
+			gs_ctx_err(b->ctx, err, "sample values overflow a 64-bit sum");
+			goto out;
+		}
+		if ((i & 0xffff) == 0 &&
+		    (err = gs_ctx_progress(b->ctx, "aggregating", i, p->n_samples)))
+			goto out;
+	}
+	size_t n = 0;
+	for (size_t st = 0; st < p->n_stacks; st++)
+		n += pos[st] || neg[st];
+	s->off = malloc((n ? n : 1) * sizeof(*s->off));
+	s->len = malloc((n ? n : 1) * sizeof(*s->len));
+	s->pos = malloc((n ? n : 1) * sizeof(*s->pos));
+	s->neg = malloc((n ? n : 1) * sizeof(*s->neg));
+	if (!s->off || !s->len || !s->pos || !s->neg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t st = 0; st < p->n_stacks; st++) {
+		if (!pos[st] && !neg[st])
+			continue;
+		uint32_t depth;
+		const uint32_t *locs = gs_profile_stack(p, (uint32_t)st, &depth);
+		size_t start = s->n_seq;
+		for (uint32_t i = depth; i-- > 0;) {
+			uint32_t l = locs[i];
+			if (l >= p->n_locations)
+				continue;
+			uint32_t k0 = loc_start[l], k1 = loc_start[l + 1];
+			if (s->n_seq - start + (k1 - k0) > p->limits.stack_depth) {
+				err = gs_ctx_err(b->ctx, -E2BIG, "stack %zu has more than %llu frames",
+						 st, (unsigned long long)p->limits.stack_depth);
+				goto out;
+			}
+			if (s->n_seq + (k1 - k0) > s->cap_seq) {
+				size_t c = s->cap_seq ? s->cap_seq * 2 : 4096;
+				while (c < s->n_seq + (k1 - k0))
+					c *= 2;
+				uint32_t *q = realloc(s->seq, c * sizeof(*q));
+				if (!q) {
+					err = -ENOMEM;
+					goto out;
+				}
+				s->seq = q;
+				s->cap_seq = c;
+			}
+			memcpy(s->seq + s->n_seq, loc_frames + k0, (k1 - k0) * sizeof(*s->seq));
+			s->n_seq += k1 - k0;
+		}
+		s->off[s->n] = start;
+		s->len[s->n] = (uint32_t)(s->n_seq - start);
+		s->pos[s->n] = pos[st];
+		s->neg[s->n] = neg[st];
+		s->n++;
+	}
+out:
+	free(pos);
+	free(neg);
+	return err;
+}
+
+/* Sorts n keys ascending: insertion sort for short runs, else an LSD radix sort on the bytes
+ * of the high 32 bits that differ (stable, so keys equal there keep their order). */
+static void sort_keys(uint64_t *k, uint64_t *tmp, size_t n)
+{
+	if (n < 48) {
+		for (size_t i = 1; i < n; i++) {
+			uint64_t v = k[i];
+			size_t j = i;
+			for (; j > 0 && k[j - 1] > v; j--)
+				k[j] = k[j - 1];
+			k[j] = v;
+		}
+		return;
+	}
+	uint32_t or_bits = 0, and_bits = UINT32_MAX;
+	for (size_t i = 0; i < n; i++) {
+		or_bits |= (uint32_t)(k[i] >> 32);
+		and_bits &= (uint32_t)(k[i] >> 32);
+	}
+	uint64_t *src = k, *dst = tmp;
+	for (unsigned shift = 32; shift < 64; shift += 8) {
+		if (!(((or_bits ^ and_bits) >> (shift - 32)) & 0xff))
+			continue; /* every key has the same byte here */
+		size_t count[257] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[((src[i] >> shift) & 0xff) + 1]++;
+		for (size_t d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != k)
+		memcpy(k, src, n * sizeof(*k));
+}
+
+/* A node waiting to be laid out: its frame, its parent and the stacks through it, which are
+ * ids[lo .. hi) (ascending), with their summed weights. */
+struct pending {
+	uint32_t frame;
+	uint32_t parent;
+	uint32_t lo, hi;
+	int64_t pos, neg;
+};
+
 struct child_sort {
 	int64_t weight;
 	const char *name;
-	uint32_t node;
+	uint32_t first; /* the first stack through the child, in profile order */
+	struct pending pd;
 };
 
+/* Siblings: heaviest first, then by name, then in the order their first stack has in the
+ * profile (the order in which a walk of the stacks would meet them). */
 static int child_cmp(const void *a, const void *b)
 {
 	const struct child_sort *x = a, *y = b;
@@ -460,76 +480,180 @@ static int child_cmp(const void *a, const void *b)
 	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
-	return x->node < y->node ? -1 : x->node > y->node;
+	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* Lays the trie out in preorder, children heaviest first, into f->nodes. */
-static int layout(struct builder *b)
+struct tree_build {
+	struct builder *b;
+	const struct flat_stacks *s;
+	uint32_t *ids;
+	uint64_t *keys, *tmp;
+	struct pending *work;
+	size_t n_work, cap_work;
+	struct child_sort *kids;
+	size_t cap_kids;
+	size_t cap_nodes;
+};
+
+/* Appends a node (self 0) in preorder; its index in *out. */
+static int emit_node(struct tree_build *tb, uint32_t frame, uint32_t parent, int64_t pos,
+		     int64_t neg, uint32_t *out)
+{
+	struct gs_flame *f = tb->b->f;
+	if (f->n_nodes >= tb->b->p->limits.samples || f->n_nodes >= UINT32_MAX - 1)
+		return gs_ctx_err(tb->b->ctx, -E2BIG, "call tree has more than %llu nodes",
+				  (unsigned long long)f->n_nodes);
+	if (f->n_nodes == tb->cap_nodes)
+		return -ENOMEM; /* cannot happen: the capacity bounds the node count */
+	struct gs_flame_node *nd = &f->nodes[f->n_nodes];
+	nd->frame = frame;
+	nd->parent = parent;
+	nd->depth = parent == GS_NONE ? 0 : f->nodes[parent].depth + 1;
+	nd->end = 1;
+	nd->pos = pos;
+	nd->neg = neg;
+	nd->self = 0;
+	if (nd->depth > f->max_depth)
+		f->max_depth = nd->depth;
+	*out = (uint32_t)f->n_nodes++;
+	return 0;
+}
+
+/* Emits the node pd and, when it carries one stack, the rest of that stack as a chain; else
+ * groups its stacks by their next frame into children and queues them, heaviest last so
+ * that the heaviest is laid out next. */
+static int expand(struct tree_build *tb, const struct pending *pd)
+{
+	const struct flat_stacks *s = tb->s;
+	struct gs_flame *f = tb->b->f;
+	uint32_t node, depth;
+	int err = emit_node(tb, pd->frame, pd->parent, pd->pos, pd->neg, &node);
+	if (err)
+		return err;
+	depth = f->nodes[node].depth;
+	if (pd->hi - pd->lo == 1) {
+		uint32_t a = tb->ids[pd->lo];
+		const uint32_t *fr = s->seq + s->off[a];
+		for (uint32_t k = depth; k < s->len[a]; k++)
+			if ((err = emit_node(tb, fr[k], node, pd->pos, pd->neg, &node)))
+				return err;
+		f->nodes[node].self = pd->pos - pd->neg;
+		return 0;
+	}
+
+	uint64_t *keys = tb->keys + pd->lo;
+	size_t n = pd->hi - pd->lo;
+	bool same = true;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = tb->ids[pd->lo + i];
+		uint64_t fr = depth < s->len[a] ? (uint64_t)s->seq[s->off[a] + depth] + 1 : 0;
+		keys[i] = fr << 32 | a;
+		same = same && (keys[i] >> 32) == (keys[0] >> 32);
+	}
+	if (!same) {
+		sort_keys(keys, tb->tmp, n);
+		for (size_t i = 0; i < n; i++)
+			tb->ids[pd->lo + i] = (uint32_t)keys[i];
+	}
+
+	size_t nk = 0;
+	int64_t self = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t hi = (uint32_t)(keys[i] >> 32);
+		struct pending c = {hi - 1, node, pd->lo + (uint32_t)i, 0, 0, 0};
+		for (; i < n && (uint32_t)(keys[i] >> 32) == hi; i++) {
+			uint32_t a = (uint32_t)keys[i];
+			if ((err = add_checked(&c.pos, s->pos[a])) ||
+			    (err = add_checked(&c.neg, s->neg[a])) ||
+			    (!hi && (err = add_checked(&self, s->pos[a] - s->neg[a]))))
+				return gs_ctx_err(tb->b->ctx, err, "sample values overflow a 64-bit sum");
+		}
+		c.hi = pd->lo + (uint32_t)i;
+		if (!hi)
+			continue; /* stacks ending at this node */
+		if (nk == tb->cap_kids) {
+			size_t m = tb->cap_kids ? tb->cap_kids * 2 : 64;
+			struct child_sort *k2 = realloc(tb->kids, m * sizeof(*k2));
+			if (!k2)
+				return -ENOMEM;
+			tb->kids = k2;
+			tb->cap_kids = m;
+		}
+		struct child_sort *k = &tb->kids[nk++];
+		k->weight = (int64_t)((uint64_t)c.pos + (uint64_t)c.neg);
+		k->name = gs_flame_str(f, f->frames[c.frame].name);
+		k->first = (uint32_t)keys[c.lo - pd->lo];
+		k->pd = c;
+	}
+	f->nodes[node].self = self;
+	if (nk > 1)
+		qsort(tb->kids, nk, sizeof(*tb->kids), child_cmp);
+	if (tb->n_work + nk > tb->cap_work) {
+		size_t m = tb->cap_work ? tb->cap_work * 2 : 1024;
+		while (m < tb->n_work + nk)
+			m *= 2;
+		struct pending *w = realloc(tb->work, m * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		tb->work = w;
+		tb->cap_work = m;
+	}
+	for (size_t i = nk; i-- > 0;)
+		tb->work[tb->n_work++] = tb->kids[i].pd;
+	return 0;
+}
+
+/* Builds the call tree straight into f->nodes in preorder. The stacks through a node are
+ * grouped by the frame that follows it (a stable sort of their ids), which gives the node's
+ * children and their weights at once, so no node is ever looked up: the work is a sequential
+ * pass over the stacks per tree level instead of a trie walk with a cache miss per frame. */
+static int build_tree(struct builder *b, const struct flat_stacks *s)
 {
 	struct gs_flame *f = b->f;
-	size_t n = b->n_t;
-	uint32_t *stack = malloc(n * sizeof(*stack));
-	uint32_t *new_index = malloc(n * sizeof(*new_index));
-	struct child_sort *kids = NULL;
-	size_t cap_kids = 0;
+	struct tree_build tb = {.b = b, .s = s};
+	struct pending root = {0, GS_NONE, 0, (uint32_t)s->n, 0, 0};
 	int err = 0;
 
-	f->nodes = calloc(n, sizeof(*f->nodes));
-	if (!stack || !new_index || !f->nodes) {
+	for (size_t a = 0; a < s->n && !err; a++) {
+		if ((err = add_checked(&root.pos, s->pos[a])) ||
+		    (err = add_checked(&root.neg, s->neg[a])))
+			return gs_ctx_err(b->ctx, err, "sample values overflow a 64-bit sum");
+	}
+	/* every frame of every stack adds at most one node; pages never reached stay untouched */
+	tb.cap_nodes = s->n_seq + 1;
+	f->nodes = malloc(tb.cap_nodes * sizeof(*f->nodes));
+	tb.ids = malloc((s->n ? s->n : 1) * sizeof(*tb.ids));
+	tb.keys = malloc((s->n ? s->n : 1) * sizeof(*tb.keys));
+	tb.tmp = malloc((s->n ? s->n : 1) * sizeof(*tb.tmp));
+	if (!f->nodes || !tb.ids || !tb.keys || !tb.tmp) {
 		err = -ENOMEM;
 		goto out;
 	}
-	size_t sp = 0, next = 0;
-	stack[sp++] = 0;
-	while (sp) {
-		uint32_t u = stack[--sp];
-		const struct tnode *t = &b->t[u];
-		uint32_t ni = (uint32_t)next++;
-		new_index[u] = ni;
-		struct gs_flame_node *nd = &f->nodes[ni];
-		nd->frame = t->frame;
-		nd->parent = u == 0 ? GS_NONE : new_index[t->parent];
-		nd->depth = u == 0 ? 0 : f->nodes[nd->parent].depth + 1;
-		nd->pos = t->pos;
-		nd->neg = t->neg;
-		nd->self = t->self;
-		if (nd->depth > f->max_depth)
-			f->max_depth = nd->depth;
-		size_t nk = 0;
-		for (uint32_t c = t->first_child; c != GS_NONE; c = b->t[c].next_sibling) {
-			if (nk == cap_kids) {
-				size_t m = cap_kids ? cap_kids * 2 : 64;
-				struct child_sort *k2 = realloc(kids, m * sizeof(*k2));
-				if (!k2) {
-					err = -ENOMEM;
-					goto out;
-				}
-				kids = k2;
-				cap_kids = m;
-			}
-			const struct tnode *ct = &b->t[c];
-			kids[nk].weight = (int64_t)((uint64_t)ct->pos + (uint64_t)ct->neg);
-			kids[nk].name = gs_flame_str(f, f->frames[ct->frame].name);
-			kids[nk].node = c;
-			nk++;
-		}
-		if (nk > 1)
-			qsort(kids, nk, sizeof(*kids), child_cmp);
-		for (size_t i = nk; i-- > 0;)
-			stack[sp++] = kids[i].node;
+	for (size_t a = 0; a < s->n; a++)
+		tb.ids[a] = (uint32_t)a;
+	err = expand(&tb, &root);
+	while (!err && tb.n_work) {
+		struct pending pd = tb.work[--tb.n_work];
+		err = expand(&tb, &pd);
 	}
-	f->n_nodes = n;
-	for (size_t i = 0; i < n; i++)
-		f->nodes[i].end = 1;
+	if (err)
+		goto out;
 	/* subtree sizes, children before parents */
-	for (size_t i = n; i-- > 1;)
+	for (size_t i = f->n_nodes; i-- > 1;)
 		f->nodes[f->nodes[i].parent].end += f->nodes[i].end;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < f->n_nodes; i++)
 		f->nodes[i].end += (uint32_t)i;
+	if (f->nodes[0].neg)
+		f->diff = true;
+	struct gs_flame_node *shrunk = realloc(f->nodes, f->n_nodes * sizeof(*f->nodes));
+	if (shrunk)
+		f->nodes = shrunk;
 out:
-	free(stack);
-	free(new_index);
-	free(kids);
+	free(tb.ids);
+	free(tb.keys);
+	free(tb.tmp);
+	free(tb.work);
+	free(tb.kids);
 	return err;
 }
 
@@ -538,12 +662,11 @@ static int build(struct builder *b)
 	const struct gs_profile *p = b->p;
 	struct gs_flame *f = b->f;
 	uint32_t *loc_start = NULL, *loc_frames = NULL;
-	int64_t *stack_pos = NULL, *stack_neg = NULL;
-	uint32_t *path_frame = NULL, *path_node = NULL; /* the previous stack's walk */
-	size_t path_len = 0, path_cap = 0;
+	struct flat_stacks s;
 	struct gs_flame_frame *root_frame;
 	int si, err;
 
+	memset(&s, 0, sizeof(s));
 	err = gs_flame_sample_index(p, b->o->sample_index, b->ctx, &si);
 	if (err)
 		return err;
@@ -578,109 +701,15 @@ static int build(struct builder *b)
 	f->n_frames = 1;
 
 	err = location_frames(b, &loc_start, &loc_frames);
-	if (err)
-		goto out;
-
-	/* values summed per distinct stack first: samples share stacks */
-	stack_pos = calloc(p->n_stacks ? p->n_stacks : 1, sizeof(*stack_pos));
-	stack_neg = calloc(p->n_stacks ? p->n_stacks : 1, sizeof(*stack_neg));
-	if (!stack_pos || !stack_neg) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (size_t s = 0; s < p->n_samples; s++) {
-		int64_t v = gs_profile_values(p, s)[si];
-		uint32_t st = p->samples[s].stack;
-		if (v == 0 || st >= p->n_stacks)
-			continue;
-		f->n_samples++;
-		if (v > 0)
-			err = add_checked(&stack_pos[st], v);
-		else
-			err = v == INT64_MIN ? -EOVERFLOW : add_checked(&stack_neg[st], -v);
-		if (err) {
-			gs_ctx_err(b->ctx, err, "sample values overflow a 64-bit sum");
-			goto out;
-		}
-		if ((s & 0xffff) == 0 && (err = gs_ctx_progress(b->ctx, "aggregating", s,
-								 p->n_samples)))
-			goto out;
-	}
-
-	b->cap_t = 1024;
-	b->t = malloc(b->cap_t * sizeof(*b->t));
-	if (!b->t) {
-		err = -ENOMEM;
-		goto out;
-	}
-	b->t[0] = (struct tnode){0, GS_NONE, GS_NONE, GS_NONE, 0, 0, 0, 0};
-	b->n_t = 1;
-	/* Each stack adds its weight only to the node it ends at; totals are summed up the tree
-	 * afterwards (a child's index is above its parent's), so the walk writes one node per
-	 * stack. A stack sharing a root-side prefix with the previous one reuses its nodes. */
-	for (size_t st = 0; st < p->n_stacks; st++) {
-		int64_t pos = stack_pos[st], neg = stack_neg[st];
-		if (!pos && !neg)
-			continue;
-		uint32_t depth;
-		const uint32_t *locs = gs_profile_stack(p, (uint32_t)st, &depth);
-		uint32_t cur = 0;
-		size_t frames = 0;
-		bool shared = true;
-		for (uint32_t i = depth; i-- > 0;) {
-			uint32_t l = locs[i];
-			if (l >= p->n_locations)
-				continue;
-			for (uint32_t k = loc_start[l]; k < loc_start[l + 1]; k++) {
-				if (++frames > p->limits.stack_depth) {
-					err = gs_ctx_err(b->ctx, -E2BIG,
-							 "stack %zu has more than %llu frames", st,
-							 (unsigned long long)p->limits.stack_depth);
-					goto out;
-				}
-				uint32_t fk = loc_frames[k];
-				if (shared && frames <= path_len && path_frame[frames - 1] == fk) {
-					cur = path_node[frames - 1];
-					continue;
-				}
-				shared = false;
-				err = child_of(b, cur, fk, &cur);
-				if (!err && frames > path_cap)
-					err = path_grow(&path_frame, &path_node, &path_cap);
-				if (err)
-					goto out;
-				path_frame[frames - 1] = fk;
-				path_node[frames - 1] = cur;
-			}
-		}
-		path_len = frames;
-		struct tnode *nd = &b->t[cur];
-		if ((err = add_checked(&nd->pos, pos)) || (err = add_checked(&nd->neg, neg)) ||
-		    (err = add_checked(&nd->self, pos - neg)))
-			goto overflow;
-	}
-	for (size_t i = b->n_t; i-- > 1;) {
-		struct tnode *pn = &b->t[b->t[i].parent];
-		if ((err = add_checked(&pn->pos, b->t[i].pos)) ||
-		    (err = add_checked(&pn->neg, b->t[i].neg)))
-			goto overflow;
-	}
-	if (b->t[0].neg)
-		f->diff = true;
-	err = layout(b);
-	goto out;
-overflow:
-	gs_ctx_err(b->ctx, err, "sample values overflow a 64-bit sum");
-out:
+	if (!err)
+		err = flatten(b, si, loc_start, loc_frames, &s);
 	free(loc_start);
 	free(loc_frames);
-	free(stack_pos);
-	free(stack_neg);
-	free(path_frame);
-	free(path_node);
+	if (!err)
+		err = build_tree(b, &s);
+	flat_release(&s);
 	return err;
 }
-
 int gs_flame_build(const struct gs_profile *p, const struct gs_flame_opts *o, struct gs_ctx *ctx,
 		   struct gs_flame **out)
 {
@@ -706,8 +735,6 @@ int gs_flame_build(const struct gs_profile *p, const struct gs_flame_opts *o, st
 		err = build(&b);
 	free(b.keys);
 	gs_idxmap_release(&b.frame_map);
-	free(b.t);
-	free(b.child_slots);
 	if (err) {
 		if (err == -ENOMEM && !ctx->errmsg[0])
 			gs_ctx_err(ctx, err, "out of memory building the call tree");

@@ -22,18 +22,22 @@ struct bedge {
 	bool residual, inline_call;
 };
 
+/* A node's sums in one place: the stack walk touches one cache line per node. */
+struct node_acc {
+	int64_t flat, flat_div, cum, cum_div;
+	uint32_t stamp;
+};
+
 struct builder {
 	struct gs_report *r;
 	struct gs_strtab strs;
 	struct node_info *infos;
 	size_t n_infos, cap_infos;
 	struct gs_idxmap info_map;
-	uint32_t *loc_first, *loc_count; /* per location: its node ids in loc_nodes */
+	struct gs_span *loc_span; /* per location: its node ids in loc_nodes */
 	uint32_t *loc_nodes;
 	size_t n_loc_nodes;
-	/* per node id */
-	int64_t *flat, *flat_div, *cum, *cum_div;
-	uint32_t *stamp;
+	struct node_acc *acc; /* per node id */
 	const uint8_t *kept;
 	char **names;
 	struct gs_arena names_arena;
@@ -265,13 +269,12 @@ static int create_nodes(struct builder *b, bool trim)
 	fn_name = malloc((p->n_functions + 1) * sizeof(*fn_name));
 	fn_file = malloc((p->n_functions + 1) * sizeof(*fn_file));
 	map_obj = malloc((p->n_mappings + 1) * sizeof(*map_obj));
-	b->loc_first = malloc((p->n_locations + 1) * sizeof(*b->loc_first));
-	b->loc_count = malloc((p->n_locations + 1) * sizeof(*b->loc_count));
+	b->loc_span = malloc((p->n_locations + 1) * sizeof(*b->loc_span));
 	size_t total_lines = 0;
 	for (size_t i = 0; i < p->n_locations; i++)
 		total_lines += p->locations[i].line_count ? p->locations[i].line_count : 1;
 	b->loc_nodes = malloc((total_lines + 1) * sizeof(*b->loc_nodes));
-	if (!fn_name || !fn_file || !map_obj || !b->loc_first || !b->loc_count || !b->loc_nodes)
+	if (!fn_name || !fn_file || !map_obj || !b->loc_span || !b->loc_nodes)
 		goto out;
 	for (size_t i = 0; i < p->n_functions; i++) {
 		const struct gs_function *f = &p->functions[i];
@@ -296,8 +299,7 @@ static int create_nodes(struct builder *b, bool trim)
 		const struct gs_location *l = &p->locations[i];
 		uint32_t n = l->line_count ? l->line_count : 1;
 		uint32_t obj = l->mapping < p->n_mappings ? map_obj[l->mapping] : 0;
-		b->loc_first[i] = (uint32_t)b->n_loc_nodes;
-		b->loc_count[i] = n;
+		b->loc_span[i] = (struct gs_span){(uint32_t)b->n_loc_nodes, n};
 		for (uint32_t j = 0; j < n; j++) {
 			struct node_info ni;
 			memset(&ni, 0, sizeof(ni));
@@ -423,18 +425,20 @@ static int walk_stack(struct builder *b, uint32_t stack, int64_t w, int64_t dw)
 	int err;
 	for (uint32_t i = n; i-- > 0;) {
 		uint32_t loc = locs[i];
-		const uint32_t *nodes = b->loc_nodes + b->loc_first[loc];
-		uint32_t count = b->loc_count[loc];
+		struct gs_span ls = b->loc_span[loc];
+		const uint32_t *nodes = b->loc_nodes + ls.start;
+		uint32_t count = ls.len;
 		for (uint32_t ni = count; ni-- > 0;) {
 			uint32_t node = nodes[ni];
 			if (b->kept && !b->kept[node]) {
 				residual = true;
 				continue;
 			}
-			if (b->stamp[node] != gen) {
-				b->stamp[node] = gen;
-				b->cum[node] = (int64_t)((uint64_t)b->cum[node] + (uint64_t)w);
-				b->cum_div[node] = (int64_t)((uint64_t)b->cum_div[node] + (uint64_t)dw);
+			struct node_acc *a = &b->acc[node];
+			if (a->stamp != gen) {
+				a->stamp = gen;
+				a->cum = (int64_t)((uint64_t)a->cum + (uint64_t)w);
+				a->cum_div = (int64_t)((uint64_t)a->cum_div + (uint64_t)dw);
 			}
 			if (b->with_edges && parent != GS_NONE && node != parent) {
 				uint32_t e;
@@ -457,15 +461,16 @@ static int walk_stack(struct builder *b, uint32_t stack, int64_t w, int64_t dw)
 		}
 	}
 	if (parent != GS_NONE && !residual) {
-		b->flat[parent] = (int64_t)((uint64_t)b->flat[parent] + (uint64_t)w);
-		b->flat_div[parent] = (int64_t)((uint64_t)b->flat_div[parent] + (uint64_t)dw);
+		struct node_acc *a = &b->acc[parent];
+		a->flat = (int64_t)((uint64_t)a->flat + (uint64_t)w);
+		a->flat_div = (int64_t)((uint64_t)a->flat_div + (uint64_t)dw);
 	}
 	return 0;
 }
 
 static bool is_negative(const struct builder *b, uint32_t n)
 {
-	return b->flat[n] < 0 || (b->flat[n] == 0 && b->cum[n] < 0);
+	return b->acc[n].flat < 0 || (b->acc[n].flat == 0 && b->acc[n].cum < 0);
 }
 
 /* One pprof newGraph: values from scratch, only kept nodes (kept NULL: all); *nodes gets
@@ -478,10 +483,8 @@ static int build(struct builder *b, const uint8_t *kept, bool with_edges, uint32
 	int err;
 	b->with_edges = with_edges;
 	memset(b->edge_cache_val, 0, EDGE_CACHE * sizeof(*b->edge_cache_val));
-	memset(b->flat, 0, n * sizeof(int64_t));
-	memset(b->flat_div, 0, n * sizeof(int64_t));
-	memset(b->cum, 0, n * sizeof(int64_t));
-	memset(b->cum_div, 0, n * sizeof(int64_t));
+	for (size_t i = 0; i < n; i++)
+		b->acc[i].flat = b->acc[i].flat_div = b->acc[i].cum = b->acc[i].cum_div = 0;
 	b->kept = kept;
 	b->n_edges = 0;
 	gs_idxmap_release(&b->edge_map);
@@ -491,7 +494,7 @@ static int build(struct builder *b, const uint8_t *kept, bool with_edges, uint32
 			return err;
 	*n_nodes = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (b->cum[i] == 0 && b->flat[i] == 0)
+		if (b->acc[i].cum == 0 && b->acc[i].flat == 0)
 			continue;
 		if (b->r->opts.drop_negative && is_negative(b, (uint32_t)i))
 			continue;
@@ -536,8 +539,8 @@ static int cmp_flat(const void *x, const void *y, void *arg)
 	struct builder *b = arg;
 	uint32_t l = *(const uint32_t *)x, r = *(const uint32_t *)y;
 	int c;
-	if ((c = cmp_abs_desc(b->flat[l], b->flat[r])) || (c = compare_names(b, l, r)) ||
-	    (c = cmp_abs_desc(b->cum[l], b->cum[r])))
+	if ((c = cmp_abs_desc(b->acc[l].flat, b->acc[r].flat)) || (c = compare_names(b, l, r)) ||
+	    (c = cmp_abs_desc(b->acc[l].cum, b->acc[r].cum)))
 		return c;
 	return compare_sprint(b, l, r);
 }
@@ -547,8 +550,8 @@ static int cmp_cum(const void *x, const void *y, void *arg)
 	struct builder *b = arg;
 	uint32_t l = *(const uint32_t *)x, r = *(const uint32_t *)y;
 	int c;
-	if ((c = cmp_abs_desc(b->cum[l], b->cum[r])) || (c = compare_names(b, l, r)) ||
-	    (c = cmp_abs_desc(b->flat[l], b->flat[r])))
+	if ((c = cmp_abs_desc(b->acc[l].cum, b->acc[r].cum)) || (c = compare_names(b, l, r)) ||
+	    (c = cmp_abs_desc(b->acc[l].flat, b->acc[r].flat)))
 		return c;
 	return compare_sprint(b, l, r);
 }
@@ -577,14 +580,9 @@ static void builder_release(struct builder *b)
 	gs_strtab_release(&b->strs);
 	free(b->infos);
 	gs_idxmap_release(&b->info_map);
-	free(b->loc_first);
-	free(b->loc_count);
+	free(b->loc_span);
 	free(b->loc_nodes);
-	free(b->flat);
-	free(b->flat_div);
-	free(b->cum);
-	free(b->cum_div);
-	free(b->stamp);
+	free(b->acc);
 	free(b->names);
 	gs_arena_release(&b->names_arena);
 	free(b->edges);
@@ -609,15 +607,11 @@ static int builder_init(struct builder *b, struct gs_report *r, bool trim)
 	if ((err = gs_strtab_init(&b->strs)) || (err = create_nodes(b, trim)) || (err = sum_stacks(b)))
 		return err;
 	size_t n = b->n_infos + 1;
-	b->flat = calloc(n, sizeof(int64_t));
-	b->flat_div = calloc(n, sizeof(int64_t));
-	b->cum = calloc(n, sizeof(int64_t));
-	b->cum_div = calloc(n, sizeof(int64_t));
-	b->stamp = calloc(n, sizeof(uint32_t));
+	b->acc = calloc(n, sizeof(*b->acc));
 	b->names = calloc(n, sizeof(char *));
 	b->edge_cache_key = calloc(EDGE_CACHE, sizeof(*b->edge_cache_key));
 	b->edge_cache_val = calloc(EDGE_CACHE, sizeof(*b->edge_cache_val));
-	if (!b->flat || !b->flat_div || !b->cum || !b->cum_div || !b->stamp || !b->names ||
+	if (!b->acc || !b->names ||
 	    !b->edge_cache_key || !b->edge_cache_val)
 		return -ENOMEM;
 	return 0;
@@ -680,10 +674,10 @@ static int export_graph(struct builder *b, struct gs_graph *g, const uint32_t *n
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = nodes[i];
 		struct gs_graph_node *gn = &g->nodes[i];
-		gn->flat = b->flat[id];
-		gn->flat_div = b->flat_div[id];
-		gn->cum = b->cum[id];
-		gn->cum_div = b->cum_div[id];
+		gn->flat = b->acc[id].flat;
+		gn->flat_div = b->acc[id].flat_div;
+		gn->cum = b->acc[id].cum;
+		gn->cum_div = b->acc[id].cum_div;
 		gn->info = id;
 		gn->name = node_name(b, id);
 	}
@@ -767,7 +761,7 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		goto fail;
 	uint64_t total = 0;
 	for (size_t i = 0; i < n_nodes; i++)
-		total += (uint64_t)b->flat[nodes[i]];
+		total += (uint64_t)b->acc[nodes[i]].flat;
 	int64_t node_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.nodefraction));
 	int64_t edge_cutoff = abs64(gs_measure_f64_to_i64((double)(int64_t)total * r->opts.edgefraction));
 	/* The set of nodes still in the graph, for a rebuild that adds the edges. */
@@ -778,7 +772,7 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		size_t n_kept = 0;
 		memset(kept, 0, b->n_infos + 1);
 		for (size_t i = 0; i < n_nodes; i++)
-			if (abs64(b->cum[nodes[i]]) >= node_cutoff) {
+			if (abs64(b->acc[nodes[i]].cum) >= node_cutoff) {
 				kept[nodes[i]] = 1;
 				n_kept++;
 			}
@@ -801,7 +795,7 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 		n_top = (size_t)r->opts.nodecount < n_nodes ? (size_t)r->opts.nodecount : n_nodes;
 		memset(kept, 0, b->n_infos + 1);
 		for (size_t i = 0; i < n_top; i++)
-			if (abs64(b->cum[nodes[i]]) >= 0) {
+			if (abs64(b->acc[nodes[i]].cum) >= 0) {
 				kept[nodes[i]] = 1;
 				n_sel++;
 			}

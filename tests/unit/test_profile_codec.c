@@ -517,6 +517,91 @@ static void test_stream(void **state)
 	gs_buf_release(&gz);
 }
 
+/* A profile large enough that its gzip (over 1 MiB) is inflated on a second thread: the
+ * layout of build_valid with 300k samples of pseudo-random stacks and values. */
+static void build_large(struct gs_buf *b)
+{
+	uint64_t x = 88172645463325252ULL, locs[8], vals[2];
+	put_uint(b, 9, 1700000000000000000ULL);
+	put_value_type(b, 1, 1, 2);
+	put_value_type(b, 1, 3, 4);
+	for (size_t i = 0; i < 300000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		size_t n = 1 + (x & 7);
+		for (size_t j = 0; j < n; j++)
+			locs[j] = 1 + ((x >> (8 + j)) & 1);
+		vals[0] = (x >> 20) & 0xffff;
+		vals[1] = (x >> 36) & 0xfffff;
+		put_sample(b, locs, n, vals, 2, (x >> 60) & 1 ? 8 : 0, 9 + ((x >> 61) & 1));
+	}
+	put_mapping(b, 1, 11);
+	put_location(b, 1, 1, 0x401000, 1, 12);
+	put_location(b, 2, 1, 0x402000, 2, 20);
+	put_function(b, 1, 5, 6);
+	put_function(b, 2, 7, 6);
+	for (size_t i = 0; i < GS_ARRAY_LEN(strs); i++)
+		put_str(b, strs[i]);
+}
+
+/* Parses gz in memory (inflated on a second thread) and as a stream (inflated inline) and
+ * expects the same outcome: the same profile, or the same error and message. */
+static void expect_same_both_ways(const struct gs_buf *gz, uint64_t decompressed_cap,
+				  const char *msg)
+{
+	struct gs_ctx c1, c2;
+	struct gs_profile *p1, *p2;
+	gs_ctx_init(&c1);
+	gs_ctx_init(&c2);
+	c1.limits.decompressed_bytes = c2.limits.decompressed_bytes = decompressed_cap;
+	int e1 = parse(gz, &c1, &p1);
+	struct chunks c = {(const uint8_t *)gz->data, gz->len, 0, 65536};
+	int e2 = gs_profile_parse_stream(chunk_read, &c, &c2, &p2);
+	assert_int_equal(e1, e2);
+	if (e1) {
+		assert_string_equal(gs_ctx_errmsg(&c1), gs_ctx_errmsg(&c2));
+		if (!msg || !strstr(gs_ctx_errmsg(&c1), msg))
+			fail_msg("expected '%s', got '%s'", msg ? msg : "success", gs_ctx_errmsg(&c1));
+		return;
+	}
+	assert_null(msg);
+	struct gs_out o1, o2;
+	gs_out_init(&o1, NULL, NULL);
+	gs_out_init(&o2, NULL, NULL);
+	assert_int_equal(gs_profile_encode(p1, false, &o1, &c1), 0);
+	assert_int_equal(gs_profile_encode(p2, false, &o2, &c2), 0);
+	assert_int_equal(o1.buf.len, o2.buf.len);
+	assert_memory_equal(o1.buf.data, o2.buf.data, o1.buf.len);
+	assert_int_equal(p1->n_samples, 300000);
+	gs_out_release(&o1);
+	gs_out_release(&o2);
+	gs_profile_free(p1);
+	gs_profile_free(p2);
+}
+
+static void test_gzip_thread(void **state)
+{
+	struct gs_buf raw = GS_BUF_INIT, gz = GS_BUF_INIT;
+	build_large(&raw);
+	gzip_buf(raw.data, raw.len, 6, &gz);
+	assert_true(gz.len > (1u << 20));
+	expect_same_both_ways(&gz, 0, NULL);
+	/* the cap on decompressed bytes, hit in the middle */
+	expect_same_both_ways(&gz, raw.len / 2, "limits.decompressed_bytes");
+	/* corrupt compressed data in the middle */
+	for (size_t i = 0; i < 8; i++)
+		gz.data[gz.len / 2 + i] ^= 0x5a;
+	expect_same_both_ways(&gz, 0, " ");
+	for (size_t i = 0; i < 8; i++)
+		gz.data[gz.len / 2 + i] ^= 0x5a;
+	/* truncated */
+	gz.len -= gz.len / 3;
+	expect_same_both_ways(&gz, 0, "gzip: unexpected end of compressed data");
+	gs_buf_release(&raw);
+	gs_buf_release(&gz);
+}
+
 static void test_caps(void **state)
 {
 	struct gs_buf b = GS_BUF_INIT;
@@ -811,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_err_concatenated),
 		cmocka_unit_test(test_gzip),
 		cmocka_unit_test(test_gzip_bomb),
+		cmocka_unit_test(test_gzip_thread),
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_encode_roundtrip),
