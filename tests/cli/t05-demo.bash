@@ -19,8 +19,9 @@ t05_cleanup() {
 }
 trap t05_cleanup EXIT
 
-# build_demo: builds the demo service once into $FIXTURES/demo/demo (shared by the presets,
-# hence the lock); sets DEMO_BIN.
+# build_demo: builds the demo service into $FIXTURES/demo/demo (shared by the presets, hence
+# the lock); sets DEMO_BIN. The binary is replaced only when the build differs, so that a
+# running demo of another test keeps its executable (/proc/PID/exe) in place.
 build_demo() {
 	[ -n "${GO:-}" ] && [ -x "$GO" ] || GO=$(command -v go) || fail_test "no Go toolchain"
 	FIXTURES=${FIXTURES:-$BUILDDIR/fixtures}
@@ -29,7 +30,12 @@ build_demo() {
 	(
 		flock 9
 		cd "$SRCDIR/tests/fixtures/go/demo" &&
-			"$GO" build -o "$DEMO_BIN.tmp.$$" . && mv -f "$DEMO_BIN.tmp.$$" "$DEMO_BIN"
+			"$GO" build -o "$DEMO_BIN.tmp.$$" . || exit 1
+		if cmp -s "$DEMO_BIN.tmp.$$" "$DEMO_BIN"; then
+			rm -f "$DEMO_BIN.tmp.$$"
+		else
+			mv -f "$DEMO_BIN.tmp.$$" "$DEMO_BIN"
+		fi
 	) 9>"$FIXTURES/demo/.lock" || fail_test "cannot build the demo service"
 }
 
