@@ -75,10 +75,9 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool all = false, json = false, user = false;
 	const char *state = NULL, *func = NULL, *output = NULL;
-	int64_t wait_min = 0, timeout = 0, max_ids = 10;
+	int64_t wait_min = 0, max_ids = 10;
 	struct gs_strlist labels = {0}, pos = {0};
-	bool consistent = false;
-	const char *binary = NULL;
+	struct gs_gtarget_opts topts = {0};
 	const struct gs_flag flags[] = {
 		{"all", 0, GS_FLAG_BOOL, &all},
 		{"json", 0, GS_FLAG_BOOL, &json},
@@ -89,7 +88,7 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 		{"func", 0, GS_FLAG_STR, &func},
 		{"ids", 0, GS_FLAG_INT, &max_ids},
 		{"output", 'o', GS_FLAG_STR, &output},
-		GS_GTARGET_FLAGS(timeout, consistent, binary),
+		GS_GTARGET_FLAGS(topts),
 		{0},
 	};
 	struct gs_glabel_match *matches = NULL;
@@ -115,8 +114,6 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 			goto out;
 		}
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
-					.consistent = consistent};
 	if ((rc = gs_gtarget_load(pos.items[0], &topts, ctx, &s)))
 		goto out;
 	int err = 0;

@@ -46,11 +46,10 @@ static void sleep_ns(int64_t ns)
 int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool json = false, user = false, have_interval = false, have_count = false;
-	int64_t interval = 10000000000LL, count = 3, min_growth = 1, timeout = 0;
+	int64_t interval = 10000000000LL, count = 3, min_growth = 1;
 	const char *output = NULL;
 	struct gs_strlist pos = {0};
-	bool consistent = false;
-	const char *binary = NULL;
+	struct gs_gtarget_opts topts = {0};
 	const struct gs_flag flags[] = {
 		{"interval", 0, GS_FLAG_DURATION, &interval, 0, &have_interval},
 		{"count", 0, GS_FLAG_INT, &count, 0, &have_count},
@@ -58,7 +57,7 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		{"user", 0, GS_FLAG_BOOL, &user},
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
-		GS_GTARGET_FLAGS(timeout, consistent, binary),
+		GS_GTARGET_FLAGS(topts),
 		{0},
 	};
 	struct gs_snapshot **snaps = NULL;
@@ -90,8 +89,6 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		rc = fail("out of memory");
 		goto out;
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
-					.consistent = consistent};
 	for (; n < want; n++) {
 		if (repeat && n > 0)
 			sleep_ns(interval);

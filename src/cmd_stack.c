@@ -32,16 +32,15 @@ const char cmd_stack_usage[] =
 int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool json = false, have_goid = false;
-	int64_t goid = 0, timeout = 0;
+	int64_t goid = 0;
 	const char *output = NULL;
 	struct gs_strlist pos = {0};
-	bool consistent = false;
-	const char *binary = NULL;
+	struct gs_gtarget_opts topts = {0};
 	const struct gs_flag flags[] = {
 		{"g", 0, GS_FLAG_INT, &goid, 0, &have_goid},
 		{"json", 0, GS_FLAG_BOOL, &json},
 		{"output", 'o', GS_FLAG_STR, &output},
-		GS_GTARGET_FLAGS(timeout, consistent, binary),
+		GS_GTARGET_FLAGS(topts),
 		{0},
 	};
 	struct gs_snapshot *s = NULL;
@@ -54,8 +53,6 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 		rc = usage_error("-g wants a goroutine id, got %lld", (long long)goid);
 		goto out;
 	}
-	struct gs_gtarget_opts topts = {.timeout_ns = timeout, .binary = binary,
-					.consistent = consistent};
 	if ((rc = gs_gtarget_load(pos.items[0], &topts, ctx, &s)))
 		goto out;
 	int err = 0;

@@ -20,12 +20,12 @@ struct gs_gtarget_opts {
 	bool consistent;    /* PID: stop every thread for a coherent snapshot */
 };
 
-/* The flags every TARGET-reading command takes, for its flag table and its usage text; the
- * variables are an int64_t duration, a bool and a const char *. */
-#define GS_GTARGET_FLAGS(timeout, consistent, binary) \
-	{"timeout", 0, GS_FLAG_DURATION, &(timeout)}, \
-	{"consistent", 0, GS_FLAG_BOOL, &(consistent)}, \
-	{"binary", 0, GS_FLAG_STR, &(binary)}
+/* The flags every TARGET-reading command takes, filling a struct gs_gtarget_opts, for its
+ * flag table and its usage text. */
+#define GS_GTARGET_FLAGS(opts) \
+	{"timeout", 0, GS_FLAG_DURATION, &(opts).timeout_ns}, \
+	{"consistent", 0, GS_FLAG_BOOL, &(opts).consistent}, \
+	{"binary", 0, GS_FLAG_STR, &(opts).binary}
 #define GS_GTARGET_USAGE_FLAGS \
 	"  --timeout DUR      give up on a URL after DUR (default 60s)\n" \
 	"  --consistent       PID: stop every thread while reading, for a coherent snapshot\n" \

@@ -105,10 +105,8 @@ struct reader {
 	uint64_t stack_hi;
 	struct gs_label_reader lr;
 	/* the goroutine being built */
-	struct gs_gframe *frames;
-	size_t nframes, frames_cap;
-	struct gs_glabel *labels;
-	size_t nlabels, labels_cap;
+	struct gs_vec frames; /* of struct gs_gframe, capped at limits.stack_depth */
+	struct gs_vec labels; /* of struct gs_glabel, capped at limits.labels */
 };
 
 static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
@@ -249,16 +247,11 @@ static int read_ms(struct reader *r)
 
 static int push_frame(struct reader *r, const struct gs_gframe *f)
 {
-	if (r->nframes == r->frames_cap) {
-		size_t ncap = r->frames_cap ? r->frames_cap * 2 : 64;
-		struct gs_gframe *nf = realloc(r->frames, ncap * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
-		r->frames = nf;
-		r->frames_cap = ncap;
-	}
-	r->frames[r->nframes++] = *f;
-	return 0;
+	void *slot;
+	int err = gs_vec_push(&r->frames, (size_t)r->ctx->limits.stack_depth, &slot);
+	if (!err)
+		*(struct gs_gframe *)slot = *f;
+	return err;
 }
 
 static int add_label(void *arg, const char *key, size_t key_len, const char *value,
@@ -271,15 +264,10 @@ static int add_label(void *arg, const char *key, size_t key_len, const char *val
 		err = gs_snapshot_intern(r->snap, value, value_len, &lb.value);
 	if (err)
 		return err;
-	if (r->nlabels == r->labels_cap) {
-		size_t ncap = r->labels_cap ? r->labels_cap * 2 : 8;
-		struct gs_glabel *nl = realloc(r->labels, ncap * sizeof(*nl));
-		if (!nl)
-			return -ENOMEM;
-		r->labels = nl;
-		r->labels_cap = ncap;
-	}
-	r->labels[r->nlabels++] = lb;
+	void *slot;
+	if ((err = gs_vec_push(&r->labels, (size_t)r->ctx->limits.labels, &slot)))
+		return err;
+	*(struct gs_glabel *)slot = lb;
 	return 0;
 }
 
@@ -352,8 +340,8 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 {
 	*retry = false;
 	*why = NULL;
-	r->nframes = 0;
-	r->nlabels = 0;
+	r->frames.len = 0;
+	r->labels.len = 0;
 	memset(out, 0, sizeof(*out));
 	bool scan = false;
 	out->id = g->goid;
@@ -465,7 +453,7 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		return err;
 	if (truncated || res.stop == GS_UNWIND_CAP) {
 		out->flags |= GS_G_ELIDED;
-		out->elided_at = (uint32_t)r->nframes;
+		out->elided_at = (uint32_t)r->frames.len;
 		out->elided_count = 0;
 	}
 	bool ok = res.complete || res.stop == GS_UNWIND_SPWRITE || res.stop == GS_UNWIND_FOREIGN ||
@@ -488,8 +476,8 @@ static int commit(struct reader *r, struct gs_goroutine *g, const char *unreadab
 			return err;
 		r->snap->n_unreadable++;
 	}
-	return gs_snapshot_add_goroutine(r->snap, g, r->frames, r->nframes, r->labels, r->nlabels,
-					 NULL);
+	return gs_snapshot_add_goroutine(r->snap, g, r->frames.data, r->frames.len, r->labels.data,
+					 r->labels.len, NULL);
 }
 
 /* Reads goroutine at gaddr again from scratch (non-stop retries): its g, then its stack. */
@@ -680,6 +668,8 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 {
 	static const struct gs_goroutines_opts defaults = {0};
 	struct reader r = {.mem = mem, .ctx = ctx, .l = l, .opts = opts ? opts : &defaults};
+	gs_vec_init(&r.frames, sizeof(struct gs_gframe));
+	gs_vec_init(&r.labels, sizeof(struct gs_glabel));
 	uint64_t *gptrs = NULL;
 	size_t ngs = 0;
 	uint8_t *gbufs = NULL, *gbufs2 = NULL, *windows = NULL;
@@ -778,8 +768,8 @@ out:
 	free(r.lf);
 	free(r.chunk);
 	free(r.ms);
-	free(r.frames);
-	free(r.labels);
+	gs_vec_release(&r.frames);
+	gs_vec_release(&r.labels);
 	gs_unwinder_free(r.u);
 	if (err) {
 		gs_snapshot_free(r.snap);
