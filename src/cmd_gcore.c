@@ -31,14 +31,14 @@ const char cmd_gcore_usage[] =
 	"  goscope gcore $(pidof server)\n"
 	"  goscope gcore -o /tmp/server.core 4242 && goscope threads /tmp/server.core\n";
 
-static bool is_deleted(const struct gs_mapping *map)
+static bool is_deleted(const struct gs_mem_mapping *map)
 {
 	size_t n = strlen(map->path);
 	return n > 10 && !strcmp(map->path + n - 10, " (deleted)");
 }
 
 /* A private file mapping of which only the first page is kept, for its ELF header. */
-static bool header_only(const struct gs_mapping *map)
+static bool header_only(const struct gs_mem_mapping *map)
 {
 	return map->path[0] == '/' && !(map->prot & (GS_MAP_WRITE | GS_MAP_SHARED)) && !map->anon &&
 	       !is_deleted(map);
@@ -46,7 +46,7 @@ static bool header_only(const struct gs_mapping *map)
 
 /* Bytes of a mapping to dump, after the kernel's default filter (0x33: anonymous private and
  * shared, ELF headers; file mappings only where written). */
-static uint64_t dump_len(const struct gs_mapping *map, uint64_t page)
+static uint64_t dump_len(const struct gs_mem_mapping *map, uint64_t page)
 {
 	uint64_t size = map->end - map->start;
 	const char *p = map->path;
@@ -86,7 +86,7 @@ static void plan_release(struct plan *p)
 static int plan_make(struct gs_mem *m, uint64_t page, struct plan *p)
 {
 	size_t n;
-	const struct gs_mapping *maps = gs_mem_mappings(m, &n);
+	const struct gs_mem_mapping *maps = gs_mem_mappings(m, &n);
 	p->segs = calloc(n ? n : 1, sizeof(*p->segs));
 	if (!p->segs)
 		return fail("out of memory");
@@ -317,7 +317,7 @@ int cmd_gcore(int argc, char **argv, struct gs_ctx *ctx)
 	/* an ELF-header page kept only if it is one */
 	for (size_t i = 0; i < plan.nsegs; i++) {
 		struct gs_core_segment *s = &plan.segs[i];
-		const struct gs_mapping *map = s->map;
+		const struct gs_mem_mapping *map = s->map;
 		if (s->data && header_only(map) && memcmp(s->data, "\177ELF", 4)) {
 			munmap((void *)s->data, s->data_len);
 			s->data = NULL;

@@ -162,7 +162,7 @@ static void print_json(struct gs_mem *m, bool maps, const struct read_req *reqs,
 	}
 	gs_json_arr_end(&j);
 	if (maps) {
-		const struct gs_mapping *mp = gs_mem_mappings(m, &n);
+		const struct gs_mem_mapping *mp = gs_mem_mappings(m, &n);
 		gs_json_key(&j, "mappings");
 		gs_json_arr_begin(&j);
 		for (size_t i = 0; i < n; i++) {
@@ -234,7 +234,7 @@ static void print_text(struct gs_mem *m, bool maps, const struct read_req *reqs,
 		gs_out_printf(o, "\n");
 	}
 	if (maps) {
-		const struct gs_mapping *mp = gs_mem_mappings(m, &n);
+		const struct gs_mem_mapping *mp = gs_mem_mappings(m, &n);
 		gs_out_printf(o, "%zu mappings\n", n);
 		for (size_t i = 0; i < n; i++) {
 			perms(p, mp[i].prot);

@@ -1,6 +1,6 @@
 /* Resolution of the goroutine commands' TARGET into a snapshot: dump text from a file, stdin
- * or a service's debug=2 endpoint (lib/net), and the hooks where the memory reader of live
- * processes and core files plugs in. */
+ * or a service's debug=2 endpoint (lib/net), or the memory of a live process or a core file
+ * (lib/target, read by lib/goruntime with the executable's pclntab and runtime layout). */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -10,7 +10,10 @@
 #include "goscope/net.h"
 #include "gtarget.h"
 #include "goscope/goruntime.h"
+#include "goscope/layout.h"
+#include "goscope/target.h"
 #include "source.h"
+#include "target_cli.h"
 
 static bool is_core_file(const char *path)
 {
@@ -34,26 +37,67 @@ enum gs_gtarget_kind gs_gtarget_classify(const char *target)
 		return S_ISREG(st.st_mode) && is_core_file(target) ? GS_GTARGET_CORE : GS_GTARGET_DUMP;
 	if (gs_source_is_url(target))
 		return GS_GTARGET_URL;
-	size_t digits = strspn(target, "0123456789");
-	if (digits && !target[digits])
+	int pid;
+	if (gs_target_is_pid(target, &pid))
 		return GS_GTARGET_PID;
 	return GS_GTARGET_DUMP; /* reading it fails with "No such file or directory" */
 }
 
-int gs_gtarget_from_pid(long pid, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
+/* The goroutines of an opened process or core: its executable (binary, else the one the
+ * target names), that executable's pclntab and runtime layout, then lib/goruntime. */
+static int read_memory(struct gs_mem *mem, const char *what, const struct gs_gtarget_opts *opts,
+		       struct gs_ctx *ctx, struct gs_snapshot **out)
+{
+	struct gs_goroutines_opts o = {.consistent = opts && opts->consistent};
+	const char *exe = opts && opts->binary ? opts->binary : gs_mem_exe_path(mem);
+	struct gs_elf *elf = NULL;
+	struct gs_pclntab *pcln = NULL;
+	struct gs_layout *layout = NULL;
+	int err;
+	if (!exe || !exe[0])
+		return gs_ctx_err(ctx, -ENOENT, "the executable of %s is unknown (give it with --binary)",
+				  what);
+	err = gs_elf_open_path(exe, ctx, &elf);
+	if (!err)
+		err = gs_pclntab_open(elf, ctx, &pcln);
+	if (!err)
+		err = gs_layout_open(elf, pcln, 0, ctx, &layout);
+	if (err)
+		gs_ctx_prefix(ctx, err, "%s", exe);
+	else
+		err = gs_goroutines_read(mem, pcln, layout, &o, ctx, out);
+	gs_layout_free(layout);
+	gs_pclntab_free(pcln);
+	gs_elf_free(elf);
+	return err;
+}
+
+int gs_gtarget_from_pid(int pid, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
 			struct gs_snapshot **out)
 {
-	char target[32];
-	struct gs_goroutines_opts o = {.consistent = opts && opts->consistent};
-	snprintf(target, sizeof(target), "%ld", pid);
-	return gs_goroutines_snapshot(target, opts ? opts->binary : NULL, &o, ctx, out);
+	struct gs_mem_opts mopts = {.exe_path = opts ? opts->binary : NULL};
+	struct gs_mem *mem = NULL;
+	char what[32];
+	int err = gs_mem_open_pid(pid, &mopts, ctx, &mem);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "pid %d", pid);
+	err = read_memory(mem, what, opts, ctx, out);
+	gs_mem_free(mem);
+	return err;
 }
 
 int gs_gtarget_from_core(const char *path, const struct gs_gtarget_opts *opts,
 			 struct gs_ctx *ctx, struct gs_snapshot **out)
 {
-	struct gs_goroutines_opts o = {0};
-	return gs_goroutines_snapshot(path, opts ? opts->binary : NULL, &o, ctx, out);
+	struct gs_mem_opts mopts = {.exe_path = opts ? opts->binary : NULL};
+	struct gs_mem *mem = NULL;
+	int err = gs_mem_open_core(path, &mopts, ctx, &mem);
+	if (err)
+		return err;
+	err = read_memory(mem, "the core file", opts, ctx, out);
+	gs_mem_free(mem);
+	return err;
 }
 
 static int64_t now_ns(int clock)
@@ -90,9 +134,8 @@ int gs_gtarget_snapshot(const char *target, const struct gs_gtarget_opts *opts,
 	ctx->errmsg[0] = '\0';
 	*out = NULL;
 	if (kind == GS_GTARGET_PID) {
-		char *end;
-		long pid = strtol(target, &end, 10);
-		if (pid <= 0 || *end)
+		int pid;
+		if (!gs_target_is_pid(target, &pid))
 			return gs_ctx_err(ctx, -EINVAL, "not a process id");
 		return gs_gtarget_from_pid(pid, opts, ctx, out);
 	}

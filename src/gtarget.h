@@ -34,7 +34,7 @@ struct gs_gtarget_opts {
 	"                     recorded in the core)\n"
 
 /* What kind of target the text names: "-" and existing files other than ELF cores are dumps,
- * URLs and host:port are URLs, a number that names no file is a PID. */
+ * URLs and host:port are URLs, a number that names no file is a PID (gs_target_is_pid). */
 enum gs_gtarget_kind gs_gtarget_classify(const char *target);
 
 /* Reads target into a new snapshot (source, source_name, time and duration set). On failure
@@ -43,11 +43,10 @@ enum gs_gtarget_kind gs_gtarget_classify(const char *target);
 int gs_gtarget_snapshot(const char *target, const struct gs_gtarget_opts *opts,
 			struct gs_ctx *ctx, struct gs_snapshot **out);
 
-/* The hooks for the memory reader (lib/target + lib/goruntime): until it lands they fail
- * with -ENOTSUP and "reading a live process is not supported yet" (resp. a core file). They
- * must fill the snapshot as goroutine.h describes (source GS_SNAPSHOT_LIVE or _CORE, each
- * goroutine with GS_G_SYSTEM_KNOWN set from its start function). */
-int gs_gtarget_from_pid(long pid, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
+/* The goroutines of live process pid, or of the core file at path, read from memory; the
+ * snapshot's source is GS_SNAPSHOT_LIVE or _CORE. opts->binary names the executable when
+ * the target's own path does not. Errors as gs_gtarget_snapshot. */
+int gs_gtarget_from_pid(int pid, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
 			struct gs_snapshot **out);
 int gs_gtarget_from_core(const char *path, const struct gs_gtarget_opts *opts,
 			 struct gs_ctx *ctx, struct gs_snapshot **out);

@@ -221,11 +221,4 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 		       const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
 		       struct gs_snapshot **out);
 
-/* The whole path for the CLI: target is a PID (all digits) or a core file; binary is the
- * executable (NULL: /proc/PID/exe, or the one the core names). Opens the target, the binary,
- * its pclntab and layout, and calls gs_goroutines_read. */
-int gs_goroutines_snapshot(const char *target, const char *binary,
-			   const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
-			   struct gs_snapshot **out);
-
 #endif

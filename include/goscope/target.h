@@ -60,7 +60,7 @@ enum {
 	GS_MAP_SHARED = 8,
 };
 
-struct gs_mapping {
+struct gs_mem_mapping {
 	uint64_t start, end;  /* [start, end) */
 	uint64_t offset;      /* file offset of start */
 	uint32_t prot;        /* GS_MAP_*; cores: from the PT_LOAD flags */
@@ -124,16 +124,16 @@ uint64_t gs_mem_load_bias(const struct gs_mem *m, bool *known);
 int gs_mem_auxv(const struct gs_mem *m, uint64_t type, uint64_t *value);
 
 /* The mappings, sorted by start; valid until gs_mem_free (or gs_mem_refresh). */
-const struct gs_mapping *gs_mem_mappings(const struct gs_mem *m, size_t *n);
+const struct gs_mem_mapping *gs_mem_mappings(const struct gs_mem *m, size_t *n);
 /* The mapping holding addr, or NULL. */
-const struct gs_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr);
+const struct gs_mem_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr);
 /* The threads: live, as listed when opened or last refreshed, or after gs_mem_stop the
  * threads it stopped (all, or the tids it was given), with registers; core, one per
  * NT_PRSTATUS in file order (the crashing thread first). */
 const struct gs_thread *gs_mem_threads(const struct gs_mem *m, size_t *n);
 /* The thread tid of that list, or NULL. */
 const struct gs_thread *gs_mem_thread(const struct gs_mem *m, int32_t tid);
-/* Live only: re-reads the mappings from /proc/PID/smaps, filling gs_mapping.anon (what the
+/* Live only: re-reads the mappings from /proc/PID/smaps, filling gs_mem_mapping.anon (what the
  * kernel's core dumper calls a mapping with an anon_vma: a file mapping that was written,
  * like relocated relro). Allowed while stopped; pointers to old mappings become invalid. */
 int gs_mem_smaps(struct gs_mem *m, struct gs_ctx *ctx);
@@ -194,7 +194,7 @@ uint64_t gs_mem_pause_ns(const struct gs_mem *m);
  * PT_LOAD with p_filesz 0 (or only the bytes given: file-backed text whose first page is
  * kept for its ELF header, like the kernel's "ELF headers" coredump filter). */
 struct gs_core_segment {
-	const struct gs_mapping *map;
+	const struct gs_mem_mapping *map;
 	const uint8_t *data; /* the first data_len bytes of the mapping, or NULL */
 	uint64_t data_len;
 };

@@ -8,11 +8,7 @@
 
 #include "goruntime/labels.h"
 #include "goscope/goroutine.h"
-/* target.h and profile.h (through goroutine.h) both name a struct gs_mapping; this file uses
- * neither, so the target's is renamed here. */
-#define gs_mapping gs_target_mapping
 #include "goscope/target.h"
-#undef gs_mapping
 
 /* g structs (and stack windows) read per scatter read. */
 #define BATCH 256
@@ -777,59 +773,4 @@ out:
 	}
 	*out = r.snap;
 	return 0;
-}
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
-int gs_goroutines_snapshot(const char *target, const char *binary,
-			   const struct gs_goroutines_opts *opts, struct gs_ctx *ctx,
-			   struct gs_snapshot **out)
-{
-	struct gs_mem *mem = NULL;
-	struct gs_elf *elf = NULL;
-	struct gs_pclntab *pcln = NULL;
-	struct gs_layout *layout = NULL;
-	struct gs_mem_opts mopts = {.exe_path = binary};
-	int err;
-	*out = NULL;
-	if (all_digits(target)) {
-		int64_t pid;
-		if (gs_parse_i64(target, &pid) || pid <= 0 || pid > INT32_MAX)
-			return gs_ctx_err(ctx, -EINVAL, "'%s' is not a process id", target);
-		err = gs_mem_open_pid((int)pid, &mopts, ctx, &mem);
-	} else {
-		err = gs_mem_open_core(target, &mopts, ctx, &mem);
-	}
-	if (err)
-		return err;
-	const char *exe = binary ? binary : gs_mem_exe_path(mem);
-	if (!exe || !exe[0]) {
-		err = gs_ctx_err(ctx, -ENOENT, "the executable of '%s' is unknown (give it with --binary)",
-				 target);
-		goto out;
-	}
-	err = gs_elf_open_path(exe, ctx, &elf);
-	if (!err)
-		err = gs_pclntab_open(elf, ctx, &pcln);
-	if (!err)
-		err = gs_layout_open(elf, pcln, 0, ctx, &layout);
-	if (err) {
-		gs_ctx_prefix(ctx, err, "%s", exe);
-		goto out;
-	}
-	err = gs_goroutines_read(mem, pcln, layout, opts, ctx, out);
-out:
-	gs_layout_free(layout);
-	gs_pclntab_free(pcln);
-	gs_elf_free(elf);
-	gs_mem_free(mem);
-	return err;
 }

@@ -239,7 +239,7 @@ static int build_loads(struct core_parse *cp, struct gs_rd *ph, uint64_t phnum, 
 		else if (filesz > m->core_len - offset)
 			filesz = m->core_len - offset;
 		struct gs_core_load *l = &m->loads[nload++];
-		struct gs_mapping *map;
+		struct gs_mem_mapping *map;
 		int err;
 		l->vaddr = vaddr;
 		l->memsz = memsz;
@@ -275,7 +275,7 @@ static int build_loads(struct core_parse *cp, struct gs_rd *ph, uint64_t phnum, 
 	 * mappings): its bytes come from the file alone */
 	for (size_t k = 0; k < cp->nentries; k++) {
 		const struct nt_file_entry *e = &cp->entries[k];
-		struct gs_mapping *map;
+		struct gs_mem_mapping *map;
 		bool have = false;
 		int err;
 		for (size_t i = 0; i < nload && !have; i++)
@@ -316,7 +316,7 @@ static void pick_exe(struct gs_mem *m, const struct gs_mem_opts *opts)
 	}
 	if (gs_mem_auxv(m, AT_PHDR, &phdr))
 		return;
-	const struct gs_mapping *maps;
+	const struct gs_mem_mapping *maps;
 	size_t n;
 	maps = gs_mem_mappings(m, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -345,7 +345,7 @@ static int open_file(struct gs_mem *m, int index)
 	const char *path = f->path;
 	char buf[4200];
 	if (m->exe_path && gs_mem_auxv(m, AT_PHDR, &phdr) == 0) {
-		const struct gs_mapping *at = gs_mem_mapping_at(m, phdr);
+		const struct gs_mem_mapping *at = gs_mem_mapping_at(m, phdr);
 		if (at && !strcmp(at->path, f->path))
 			path = m->exe_path;
 	}

@@ -66,7 +66,7 @@ static int thread_notes(struct gs_buf *b, const struct gs_core_image *img, const
 	return 0;
 }
 
-static bool is_file(const struct gs_mapping *map)
+static bool is_file(const struct gs_mem_mapping *map)
 {
 	return map->path && map->path[0] == '/';
 }
@@ -105,7 +105,7 @@ static int build_notes(const struct gs_core_image *img, struct gs_buf *b)
 	put64(w + 8, img->page_size);
 	err = gs_buf_add(&f, w, 16);
 	for (size_t i = 0; !err && i < img->nsegments; i++) {
-		const struct gs_mapping *map = img->segments[i].map;
+		const struct gs_mem_mapping *map = img->segments[i].map;
 		if (!is_file(map))
 			continue;
 		put64(w, map->start);

@@ -49,7 +49,7 @@ struct gs_mem {
 	char args[81];
 	char *exe_path;
 	struct gs_vec threads;  /* struct gs_thread */
-	struct gs_vec maps;     /* struct gs_mapping */
+	struct gs_vec maps;     /* struct gs_mem_mapping */
 	struct gs_arena arena;  /* mapping paths (rebuilt on refresh) */
 	uint8_t *auxv;
 	size_t auxv_len;

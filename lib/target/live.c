@@ -167,7 +167,7 @@ int gs_mem_open_pid(int pid, const struct gs_mem_opts *opts, struct gs_ctx *ctx,
 	gs_mem_finish(m, ctx);
 
 	/* a read of a mapping that is certainly there tells whether we may read at all */
-	const struct gs_mapping *maps;
+	const struct gs_mem_mapping *maps;
 	size_t nmaps;
 	maps = gs_mem_mappings(m, &nmaps);
 	for (size_t i = 0; i < nmaps; i++) {

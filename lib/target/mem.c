@@ -14,7 +14,7 @@ int gs_mem_alloc(enum gs_mem_kind kind, struct gs_mem **out)
 	m->kind = kind;
 	m->mem_fd = -1;
 	gs_vec_init(&m->threads, sizeof(struct gs_thread));
-	gs_vec_init(&m->maps, sizeof(struct gs_mapping));
+	gs_vec_init(&m->maps, sizeof(struct gs_mem_mapping));
 	gs_vec_init(&m->seized, sizeof(struct gs_seized));
 	gs_arena_init(&m->arena);
 	gs_arena_init(&m->core_arena);
@@ -61,16 +61,16 @@ void gs_regs_fill_names(struct gs_regs *r)
 
 static int map_cmp(const void *a, const void *b)
 {
-	const struct gs_mapping *x = a, *y = b;
+	const struct gs_mem_mapping *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
 /* The mapping of the main executable that holds its ELF header: offset 0 and the same file
  * as the mapping that holds AT_PHDR. */
-static const struct gs_mapping *exe_header_mapping(const struct gs_mem *m, uint64_t phdr)
+static const struct gs_mem_mapping *exe_header_mapping(const struct gs_mem *m, uint64_t phdr)
 {
-	const struct gs_mapping *at = gs_mem_mapping_at(m, phdr);
-	const struct gs_mapping *maps;
+	const struct gs_mem_mapping *at = gs_mem_mapping_at(m, phdr);
+	const struct gs_mem_mapping *maps;
 	size_t n;
 	if (!at)
 		return NULL;
@@ -88,7 +88,7 @@ static const struct gs_mapping *exe_header_mapping(const struct gs_mem *m, uint6
 void gs_mem_sort_maps(struct gs_mem *m)
 {
 	if (m->maps.len > 1)
-		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mapping), map_cmp);
+		qsort(m->maps.data, m->maps.len, sizeof(struct gs_mem_mapping), map_cmp);
 }
 
 void gs_mem_finish(struct gs_mem *m, struct gs_ctx *ctx)
@@ -101,7 +101,7 @@ void gs_mem_finish(struct gs_mem *m, struct gs_ctx *ctx)
 	m->bias_known = false;
 	if (gs_mem_auxv(m, AT_ENTRY, &entry) || gs_mem_auxv(m, AT_PHDR, &phdr))
 		return;
-	const struct gs_mapping *h = exe_header_mapping(m, phdr);
+	const struct gs_mem_mapping *h = exe_header_mapping(m, phdr);
 	if (!h || gs_mem_read(m, h->start, hdr, sizeof(hdr), &quiet))
 		return;
 	if (memcmp(hdr, ELFMAG, SELFMAG) || hdr[EI_CLASS] != ELFCLASS64 || hdr[EI_DATA] != ELFDATA2LSB)
@@ -180,15 +180,15 @@ void gs_mem_ids(const struct gs_mem *m, int32_t *ppid, int32_t *uid, int32_t *gi
 	*gid = m->gid;
 }
 
-const struct gs_mapping *gs_mem_mappings(const struct gs_mem *m, size_t *n)
+const struct gs_mem_mapping *gs_mem_mappings(const struct gs_mem *m, size_t *n)
 {
 	*n = m->maps.len;
 	return m->maps.data;
 }
 
-const struct gs_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr)
+const struct gs_mem_mapping *gs_mem_mapping_at(const struct gs_mem *m, uint64_t addr)
 {
-	const struct gs_mapping *maps = m->maps.data;
+	const struct gs_mem_mapping *maps = m->maps.data;
 	size_t lo = 0, hi = m->maps.len;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -102,7 +102,7 @@ static void skip_spaces(const char **p, const char *end)
 /* "start-end perms offset dev inode [path]" */
 static int parse_maps_line(struct gs_mem *m, const char *s, const char *end)
 {
-	struct gs_mapping *map;
+	struct gs_mem_mapping *map;
 	uint64_t start, stop, offset, major, minor, inode;
 	char perms[4];
 	int err;
@@ -143,7 +143,7 @@ static int parse_maps_line(struct gs_mem *m, const char *s, const char *end)
 static int read_maps(struct gs_mem *m, bool smaps, struct gs_ctx *ctx)
 {
 	struct gs_buf b = GS_BUF_INIT;
-	struct gs_mapping *last = NULL;
+	struct gs_mem_mapping *last = NULL;
 	char path[64];
 	int err;
 

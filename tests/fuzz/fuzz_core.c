@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sink += gs_mem_load_bias(m, &known) + strlen(gs_mem_exe_path(m)) + strlen(gs_mem_comm(m));
 	if (gs_mem_auxv(m, 9, &v) == 0)
 		sink += v;
-	const struct gs_mapping *maps = gs_mem_mappings(m, &n);
+	const struct gs_mem_mapping *maps = gs_mem_mappings(m, &n);
 	struct gs_mem_iov iov[64];
 	size_t k = 0;
 	for (size_t i = 0; i < n && k + 2 <= 64; i++) {

@@ -16,7 +16,7 @@
 #define BASE 0x555555554000ULL
 
 struct image {
-	struct gs_mapping maps[6];
+	struct gs_mem_mapping maps[6];
 	struct gs_core_segment segs[6];
 	struct gs_thread threads[3];
 	uint64_t auxv[8];
@@ -47,12 +47,12 @@ static void make_image(struct image *im, enum gs_arch arch, struct gs_core_image
 		fputc((i / 4096) * 16 + (i & 15), f);
 	fclose(f);
 
-	im->maps[0] = (struct gs_mapping){BASE, BASE + 2 * 4096, 0, GS_MAP_READ | GS_MAP_EXEC, 0, im->file, 0, 0};
-	im->maps[1] = (struct gs_mapping){BASE + 0x10000, BASE + 0x13000, 0, GS_MAP_READ | GS_MAP_WRITE, 0, "", 0, 0};
-	im->maps[2] = (struct gs_mapping){BASE + 0x20000, BASE + 0x21000, 0, 0, 0, "", 0, 0};
-	im->maps[3] = (struct gs_mapping){0x7ffff0000000ULL, 0x7ffff0001000ULL, 0, GS_MAP_READ | GS_MAP_WRITE, 0,
+	im->maps[0] = (struct gs_mem_mapping){BASE, BASE + 2 * 4096, 0, GS_MAP_READ | GS_MAP_EXEC, 0, im->file, 0, 0};
+	im->maps[1] = (struct gs_mem_mapping){BASE + 0x10000, BASE + 0x13000, 0, GS_MAP_READ | GS_MAP_WRITE, 0, "", 0, 0};
+	im->maps[2] = (struct gs_mem_mapping){BASE + 0x20000, BASE + 0x21000, 0, 0, 0, "", 0, 0};
+	im->maps[3] = (struct gs_mem_mapping){0x7ffff0000000ULL, 0x7ffff0001000ULL, 0, GS_MAP_READ | GS_MAP_WRITE, 0,
 					  "[stack]", 0, 0};
-	im->maps[4] = (struct gs_mapping){0x7ffff1000000ULL, 0x7ffff1002000ULL, 4096, GS_MAP_READ, 0,
+	im->maps[4] = (struct gs_mem_mapping){0x7ffff1000000ULL, 0x7ffff1002000ULL, 4096, GS_MAP_READ, 0,
 					  "/nonexistent/lib.so", 0, 0};
 	im->segs[0] = (struct gs_core_segment){&im->maps[0], im->header, 4096};
 	im->segs[1] = (struct gs_core_segment){&im->maps[1], im->data, sizeof(im->data)};
@@ -156,7 +156,7 @@ static void check_roundtrip(enum gs_arch arch)
 	}
 	assert_int_equal(t[0].signal, 6);
 
-	const struct gs_mapping *maps = gs_mem_mappings(m, &n);
+	const struct gs_mem_mapping *maps = gs_mem_mappings(m, &n);
 	assert_int_equal(n, 5);
 	for (int i = 0; i < 5; i++) {
 		assert_true(maps[i].start == im->maps[i].start && maps[i].end == im->maps[i].end);
@@ -219,7 +219,7 @@ static void check_roundtrip(enum gs_arch arch)
 			copy[at] = (char)(seed >> 16);
 		}
 		if (gs_mem_open_core_mem(copy, core.len, NULL, &ctx, &m) == 0) {
-			const struct gs_mapping *mp = gs_mem_mappings(m, &n);
+			const struct gs_mem_mapping *mp = gs_mem_mappings(m, &n);
 			for (size_t i = 0; i < n; i++)
 				gs_mem_read(m, mp[i].start, buf, 64, &ctx);
 			gs_mem_free(m);
@@ -245,7 +245,7 @@ static void test_arm64(void **state)
 static void test_xnum(void **state)
 {
 	enum { N = 70000 };
-	struct gs_mapping *maps = calloc(N, sizeof(*maps));
+	struct gs_mem_mapping *maps = calloc(N, sizeof(*maps));
 	struct gs_core_segment *segs = calloc(N, sizeof(*segs));
 	struct gs_core_image img = {0};
 	struct gs_buf core = GS_BUF_INIT;
@@ -254,7 +254,7 @@ static void test_xnum(void **state)
 	size_t n;
 	gs_ctx_init(&ctx);
 	for (size_t i = 0; i < N; i++) {
-		maps[i] = (struct gs_mapping){0x10000 + 0x2000 * i, 0x11000 + 0x2000 * i, 0, GS_MAP_READ, 0, "", 0, 0};
+		maps[i] = (struct gs_mem_mapping){0x10000 + 0x2000 * i, 0x11000 + 0x2000 * i, 0, GS_MAP_READ, 0, "", 0, 0};
 		segs[i].map = &maps[i];
 	}
 	img.arch = GS_ARCH_AMD64;

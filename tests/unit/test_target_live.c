@@ -124,7 +124,7 @@ static void test_reads(void **state)
 	assert_non_null(strstr(gs_ctx_errmsg(&ctx), "cannot read 8 bytes at 0x"));
 
 	/* maps: the hole splits the mapping; our own code is mapped from our executable */
-	const struct gs_mapping *mp = gs_mem_mapping_at(m, (uintptr_t)holey);
+	const struct gs_mem_mapping *mp = gs_mem_mapping_at(m, (uintptr_t)holey);
 	assert_non_null(mp);
 	assert_true(mp->end == (uintptr_t)holey + 4096 || mp->end <= (uintptr_t)holey + 4096);
 	assert_null(gs_mem_mapping_at(m, (uintptr_t)holey + 4096));
@@ -177,7 +177,7 @@ static void test_stop(void **state)
 			assert_int_equal(task_state(c.pid, t[i].tid), 't');
 			assert_true(t[i].has_regs);
 			assert_true(t[i].regs.tls_known && t[i].regs.tls != 0);
-			const struct gs_mapping *sp = gs_mem_mapping_at(m, t[i].regs.sp);
+			const struct gs_mem_mapping *sp = gs_mem_mapping_at(m, t[i].regs.sp);
 			assert_non_null(sp);
 			assert_true(sp->prot & GS_MAP_WRITE);
 			assert_non_null(gs_mem_mapping_at(m, t[i].regs.pc));
