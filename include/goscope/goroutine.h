@@ -213,6 +213,11 @@ int gs_snapshot_add_frame(struct gs_snapshot *s, const struct gs_gframe *f);
  * repeated key replaces the value, as pprof.WithLabels does). -EINVAL without a goroutine. */
 int gs_snapshot_add_label(struct gs_snapshot *s, uint32_t key, uint32_t value);
 
+/* Flags g (a goroutine of s) GS_G_UNREADABLE with the reason why[0..n), counted once in
+ * n_unreadable (a goroutine added with the flag already set is counted when added). */
+int gs_snapshot_mark_unreadable(struct gs_snapshot *s, struct gs_goroutine *g, const char *why,
+				size_t n);
+
 /* All in one: begin + frames[0..n_frames) + labels[0..n_labels). */
 int gs_snapshot_add_goroutine(struct gs_snapshot *s, const struct gs_goroutine *g,
 			      const struct gs_gframe *frames, size_t n_frames,

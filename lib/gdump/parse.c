@@ -607,11 +607,10 @@ static int parse_line(struct parser *p, const char *s, size_t n)
 			/* the unwinder's complaint ("unexpected return pc", "traceback stuck"):
 			 * the stack printed so far is all there is */
 			struct gs_goroutine *g = current(p);
-			if (!(g->flags & GS_G_UNREADABLE)) {
-				g->flags |= GS_G_UNREADABLE;
-				p->s->n_unreadable++;
-				return intern(p, s + 9, n - 9, &g->unreadable);
-			}
+			if (g->flags & GS_G_UNREADABLE)
+				return 0;
+			if ((err = gs_snapshot_mark_unreadable(p->s, g, s + 9, n - 9)))
+				return cap_err(p, err);
 			return 0;
 		}
 		if (starts(s, n, "goroutine ") && n > 10 && s[10] >= '0' && s[10] <= '9')
@@ -665,11 +664,11 @@ int gs_gdump_parse(const void *data, size_t len, struct gs_ctx *ctx, struct gs_s
 	}
 	if (p.state == P_FRAME) {
 		/* the input ends between a function and its file: a truncated dump */
-		struct gs_goroutine *g = current(&p);
-		g->flags |= GS_G_UNREADABLE;
-		p.s->n_unreadable++;
-		if ((err = intern(&p, "the dump ends in the middle of a frame", 38, &g->unreadable)))
+		static const char why[] = "the dump ends in the middle of a frame";
+		if ((err = gs_snapshot_mark_unreadable(p.s, current(&p), why, sizeof(why) - 1))) {
+			err = cap_err(&p, err);
 			goto out;
+		}
 	} else if (p.state == P_CREATED) {
 		err = perr(&p, -EBADMSG, "the dump ends after 'created by' without its FILE:LINE");
 		goto out;

@@ -174,6 +174,18 @@ int gs_snapshot_add_label(struct gs_snapshot *s, uint32_t key, uint32_t value)
 	return 0;
 }
 
+int gs_snapshot_mark_unreadable(struct gs_snapshot *s, struct gs_goroutine *g, const char *why,
+				size_t n)
+{
+	int err = gs_snapshot_intern(s, why, n, &g->unreadable);
+	if (err)
+		return err;
+	if (!(g->flags & GS_G_UNREADABLE))
+		s->n_unreadable++;
+	g->flags |= GS_G_UNREADABLE;
+	return 0;
+}
+
 int gs_snapshot_add_goroutine(struct gs_snapshot *s, const struct gs_goroutine *g,
 			      const struct gs_gframe *frames, size_t n_frames,
 			      const struct gs_glabel *labels, size_t n_labels, uint32_t *idx)

@@ -470,8 +470,8 @@ static int commit(struct reader *r, struct gs_goroutine *g, const char *unreadab
 		int err = intern(r, unreadable, &g->unreadable);
 		if (err)
 			return err;
-		r->snap->n_unreadable++;
 	}
+	/* counted in n_unreadable by the snapshot, from the flag */
 	return gs_snapshot_add_goroutine(r->snap, g, r->frames.data, r->frames.len, r->labels.data,
 					 r->labels.len, NULL);
 }

@@ -195,6 +195,29 @@ static void test_caps_and_system(void **state)
 	gs_snapshot_free(s);
 }
 
+/* A goroutine is counted unreadable once, whether it is added with the flag set or marked
+ * afterwards, and however often it is marked. */
+static void test_unreadable_count(void **state)
+{
+	(void)state;
+	struct gs_ctx ctx;
+	struct gs_snapshot *s = new_snapshot(&ctx);
+	struct gs_goroutine g = {.id = 1, .status = GS_GSTATUS_WAITING, .flags = GS_G_UNREADABLE};
+	assert_int_equal(gs_snapshot_add_goroutine(s, &g, NULL, 0, NULL, 0, NULL), 0);
+	assert_int_equal(s->n_unreadable, 1);
+	assert_int_equal(gs_snapshot_mark_unreadable(s, &s->goroutines[0], "again", 5), 0);
+	assert_int_equal(s->n_unreadable, 1);
+	g.id = 2;
+	g.flags = 0;
+	assert_int_equal(gs_snapshot_add_goroutine(s, &g, NULL, 0, NULL, 0, NULL), 0);
+	assert_int_equal(s->n_unreadable, 1);
+	assert_int_equal(gs_snapshot_mark_unreadable(s, &s->goroutines[1], "cut", 3), 0);
+	assert_int_equal(s->n_unreadable, 2);
+	assert_true(s->goroutines[1].flags & GS_G_UNREADABLE);
+	assert_string_equal(gs_snapshot_str(s, s->goroutines[1].unreadable), "cut");
+	gs_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_build_and_write),
 		cmocka_unit_test(test_elision),
 		cmocka_unit_test(test_caps_and_system),
+		cmocka_unit_test(test_unreadable_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
