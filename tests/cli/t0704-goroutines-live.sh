@@ -4,9 +4,11 @@
 # /debug/pprof/goroutine?debug=2; `goscope goroutines --all PID` must agree with it for every
 # goroutine parked in the fixture's fixed places: id, state, frames by function and file:line
 # with +0x offsets, "created by" (tests/cli/goroutines_cmp.py). Built with every Go version of
-# lib/gobin/layouts/VERSIONS this machine can fetch, as a plain executable, with -ldflags='-s -w'
-# and as a PIE; the installed toolchain's build also with cgo. Non-stop and --consistent.
-# Also: a core written by `goscope gcore` lists the same goroutines as the live process.
+# lib/gobin/layouts/VERSIONS this machine can fetch, as a plain executable and a PIE, each with
+# and without -ldflags='-s -w'; the installed toolchain's build also with cgo. Non-stop and
+# --consistent. The pprof labels read from memory are checked too (the dump has none).
+# Also: a core written by `goscope gcore` lists the same goroutines as the live process, and
+# reads the same when its file name is a number.
 set -u
 . "$SRCDIR/tests/cli/common.sh"
 GO=${GO:-go}
@@ -20,11 +22,11 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
-build() { # VERSION MODE(exe|pie|stripped) CGO(0|1) -> prints the binary's path
+build() { # VERSION MODE(exe|pie|stripped|piestripped) CGO(0|1) -> prints the binary's path
 	local v=$1 mode=$2 cgo=$3 out="$cache/$1-$2-cgo$3"
 	local args=(-buildmode=exe)
-	[ "$mode" = pie ] && args=(-buildmode=pie)
-	[ "$mode" = stripped ] && args+=("-ldflags=-s -w")
+	case $mode in pie*) args=(-buildmode=pie) ;; esac
+	case $mode in *stripped) args+=("-ldflags=-s -w") ;; esac
 	if [ ! -s "$out" ]; then
 		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=$cgo GOFLAGS=-mod=mod \
 			"$GO" build "${args[@]}" -o "$out.tmp" . >"$SCRATCH/build.log" 2>&1) || return 1
@@ -56,6 +58,25 @@ check() { # NAME BIN [goscope flags...]
 	python3 "$cmp_py" "$SCRATCH/want" "$SCRATCH/got" >"$SCRATCH/cmp" ||
 		{ cat "$SCRATCH/cmp" >&2; fail_test "$name: goscope differs from the runtime's own dump"; }
 	echo "$name $*: $(tail -1 "$SCRATCH/cmp")"
+	# pprof labels read from memory (map up to Go 1.23, slice from 1.24): every mutex waiter
+	# runs under worker=mutex, the other parked goroutines of main under none
+	"$GOSCOPE" goroutines --all --json "$@" "$pid" >"$SCRATCH/got.json" ||
+		fail_test "$name: goscope goroutines --all --json $* failed"
+	python3 - "$SCRATCH/got.json" <<'PY' || fail_test "$name: labels read from memory are wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+waiters = bad = 0
+for g in d["goroutines"]:
+    funcs = [f["func"] for f in g["frames"]]
+    if "main.mutexWaiter" in funcs:
+        waiters += 1
+        bad += g["labels"] != {"worker": "mutex"}
+    elif "main.receiver" in funcs:
+        bad += g["labels"] != {"worker": "chan"}
+if bad or waiters != 5:
+    print("mutex waiters: %d (want 5), wrong labels: %d" % (waiters, bad), file=sys.stderr)
+    sys.exit(1)
+PY
 }
 
 verified=()
@@ -65,7 +86,7 @@ for v in $(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS"); do
 		tail -3 "$SCRATCH/build.log" >&2
 		continue
 	fi
-	for mode in exe stripped pie; do
+	for mode in exe stripped pie piestripped; do
 		bin=$(build "$v" "$mode" 0) || { cat "$SCRATCH/build.log" >&2; fail_test "cannot build $v $mode"; }
 		check "$v/$mode" "$bin"
 	done
@@ -86,6 +107,12 @@ if cgo_bin=$(build "$gover" exe 1); then
 		python3 "$cmp_py" "$SCRATCH/live" "$SCRATCH/fromcore" >"$SCRATCH/cmp" ||
 			{ cat "$SCRATCH/cmp" >&2; fail_test "the core lists other goroutines than the process"; }
 		echo "core: $(tail -1 "$SCRATCH/cmp")"
+		# a core named by a number (core_pattern %p) is a core file, not a process id
+		mkdir -p "$SCRATCH/cores" && cp "$SCRATCH/core" "$SCRATCH/cores/$pid"
+		(cd "$SCRATCH/cores" && "$GOSCOPE" goroutines --all --binary "$cgo_bin" "$pid") \
+			>"$SCRATCH/fromnum" || fail_test "goroutines of a core named $pid failed"
+		cmp -s "$SCRATCH/fromcore" "$SCRATCH/fromnum" ||
+			fail_test "a core named $pid reads otherwise than the same core named 'core'"
 	else
 		fail_test "goscope gcore failed: $(cat "$SCRATCH/err")"
 	fi
