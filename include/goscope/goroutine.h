@@ -223,6 +223,16 @@ int gs_snapshot_add_goroutine(struct gs_snapshot *s, const struct gs_goroutine *
 			      const struct gs_gframe *frames, size_t n_frames,
 			      const struct gs_glabel *labels, size_t n_labels, uint32_t *idx);
 
+/* The runtime's isSystemGoroutine(gp, false) for a goroutine started at start_func: a
+ * "runtime.*" function other than runtime.main, corostart and handleAsyncEvent; the
+ * finalizer and cleanup goroutines (runfinq, runFinalizers, runCleanups) only while they do
+ * not run user code (user_code). Every producer decides GS_G_SYSTEM with it. */
+bool gs_goroutine_is_system(const char *start_func, bool user_code);
+/* Whether frames[0..n) of a goroutine of s hold a function outside the runtime (the stand-in
+ * for the runtime's fingRunningFinalizer / g.runningCleanups, which dumps do not show). */
+bool gs_goroutine_runs_user_code(const struct gs_snapshot *s, const struct gs_gframe *frames,
+				 size_t n);
+
 /* Decides GS_G_SYSTEM for goroutines whose producer could not (GS_G_SYSTEM_KNOWN clear),
  * from what dump text shows: the outermost frame's function (the start function when the
  * stack is complete), else the creator. The runtime's rule (isSystemGoroutine): a start

@@ -5,7 +5,6 @@
 #include "goscope/goroutine.h"
 
 /* The runtime's isSystemGoroutine test on a start function name. */
-bool gs_gdump_is_system_func(const char *start_func);
 
 /* How gs_gdump_write_stack ends: no creator line, the creator, or the creator with its
  * goroutine (for a group of one). */

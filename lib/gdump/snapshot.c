@@ -203,14 +203,26 @@ static bool has_prefix(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-bool gs_gdump_is_system_func(const char *start_func)
+bool gs_goroutine_is_system(const char *start_func, bool user_code)
 {
-	if (!has_prefix(start_func, "runtime."))
+	if (!has_prefix(start_func, "runtime.") || !strcmp(start_func, "runtime.main") ||
+	    !strcmp(start_func, "runtime.corostart") || !strcmp(start_func, "runtime.handleAsyncEvent"))
 		return false;
-	return strcmp(start_func, "runtime.main") != 0 &&
-	       strcmp(start_func, "runtime.runfinq") != 0 &&
-	       strcmp(start_func, "runtime.handleAsyncEvent") != 0 &&
-	       strcmp(start_func, "runtime.corostart") != 0;
+	/* the finalizer (runfinq up to 1.24, runFinalizers) and cleanup goroutines are user
+	 * goroutines while they run user code (fingRunningFinalizer, g.runningCleanups) */
+	if (!strcmp(start_func, "runtime.runfinq") || !strcmp(start_func, "runtime.runFinalizers") ||
+	    !strcmp(start_func, "runtime.runCleanups"))
+		return !user_code;
+	return true;
+}
+
+bool gs_goroutine_runs_user_code(const struct gs_snapshot *s, const struct gs_gframe *frames,
+				 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!has_prefix(gs_snapshot_str(s, frames[i].func), "runtime."))
+			return true;
+	return false;
 }
 
 void gs_snapshot_classify_system(struct gs_snapshot *s)
@@ -232,7 +244,7 @@ void gs_snapshot_classify_system(struct gs_snapshot *s)
 		} else if (g->flags & GS_G_HAS_CREATOR) {
 			start = gs_snapshot_str(s, g->created_by.func);
 		}
-		if (start && gs_gdump_is_system_func(start))
+		if (start && gs_goroutine_is_system(start, gs_goroutine_runs_user_code(s, frames, n)))
 			g->flags |= GS_G_SYSTEM;
 		else
 			g->flags &= ~(uint32_t)GS_G_SYSTEM;

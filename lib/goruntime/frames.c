@@ -4,6 +4,7 @@
  * (printcreatedby1), the user/system rule (isSystemGoroutine) and printFuncName. It does not
  * unwind (unwind.c) and does not format text (lib/gdump writes dumps). */
 #include "goruntime/internal.h"
+#include "goscope/goroutine.h"
 
 static bool has_prefix(const char *s, const char *p)
 {
@@ -137,19 +138,12 @@ int gs_unwinder_creator(struct gs_unwinder *u, uint64_t gopc, uint64_t goid,
 	return 0;
 }
 
-bool gs_unwinder_is_system(struct gs_unwinder *u, uint64_t startpc, bool finalizer_running)
+bool gs_unwinder_is_system(struct gs_unwinder *u, uint64_t startpc, bool user_code)
 {
 	struct gs_func f;
 	if (startpc < u->bias || gs_pclntab_find_func(u->t, startpc - u->bias, &f))
 		return false;
-	switch (gs_unwinder_start_role(f.name)) {
-	case GS_ROLE_USER_START:
-		return false;
-	case GS_ROLE_FINALIZER:
-		return !finalizer_running;
-	default:
-		return has_prefix(f.name, "runtime.");
-	}
+	return gs_goroutine_is_system(f.name, user_code);
 }
 
 const char *gs_goruntime_print_name(const char *name, char *buf, size_t size)

@@ -364,9 +364,9 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		out->mp = m->addr;
 		out->os_tid = (int64_t)m->procid;
 	}
-	if (gs_unwinder_is_system(r->u, g->startpc, false))
-		out->flags |= GS_G_SYSTEM;
 	out->flags |= GS_G_SYSTEM_KNOWN;
+	if (gs_unwinder_is_system(r->u, g->startpc, false))
+		out->flags |= GS_G_SYSTEM; /* decided again from the frames once they are read */
 
 	struct gs_creator_pos cr;
 	if (gs_unwinder_creator(r->u, g->gopc, g->goid, &cr) == 0) {
@@ -447,6 +447,11 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	err = add_frames(r, res.n, &truncated);
 	if (err)
 		return err;
+	if (gs_unwinder_is_system(r->u, g->startpc,
+				  gs_goroutine_runs_user_code(r->snap, r->frames.data, r->frames.len)))
+		out->flags |= GS_G_SYSTEM;
+	else
+		out->flags &= ~(uint32_t)GS_G_SYSTEM;
 	if (truncated || res.stop == GS_UNWIND_CAP) {
 		out->flags |= GS_G_ELIDED;
 		out->elided_at = (uint32_t)r->frames.len;

@@ -22,22 +22,7 @@ static const struct {
 	{"runtime.deferreturn", GS_ROLE_WRAPPER},
 	{"runtime.runFinalizers", GS_ROLE_ALWAYS_SHOW},
 	{"runtime.runCleanups", GS_ROLE_ALWAYS_SHOW},
-	{"runtime.main", GS_ROLE_USER_START},
-	{"runtime.corostart", GS_ROLE_USER_START},
-	{"runtime.handleAsyncEvent", GS_ROLE_USER_START},
-	{"runtime.runfinq", GS_ROLE_FINALIZER},
 };
-
-enum gs_func_role gs_unwinder_start_role(const char *name)
-{
-	if (!strcmp(name, "runtime.main") || !strcmp(name, "runtime.corostart") ||
-	    !strcmp(name, "runtime.handleAsyncEvent"))
-		return GS_ROLE_USER_START;
-	if (!strcmp(name, "runtime.runfinq") || !strcmp(name, "runtime.runFinalizers") ||
-	    !strcmp(name, "runtime.runCleanups"))
-		return GS_ROLE_FINALIZER;
-	return GS_ROLE_NONE;
-}
 
 int gs_unwinder_new(const struct gs_pclntab *t, enum gs_arch arch, uint64_t bias,
 		    struct gs_ctx *ctx, struct gs_unwinder **out)

@@ -218,6 +218,23 @@ static void test_unreadable_count(void **state)
 	gs_snapshot_free(s);
 }
 
+/* The runtime's isSystemGoroutine, shared by dump text and memory readers. */
+static void test_system_rule(void **state)
+{
+	(void)state;
+	assert_false(gs_goroutine_is_system("main.worker", false));
+	assert_false(gs_goroutine_is_system("runtime.main", false));
+	assert_false(gs_goroutine_is_system("runtime.corostart", false));
+	assert_false(gs_goroutine_is_system("runtime.handleAsyncEvent", false));
+	assert_true(gs_goroutine_is_system("runtime.bgsweep", false));
+	assert_true(gs_goroutine_is_system("runtime.bgsweep", true));
+	const char *fin[] = {"runtime.runfinq", "runtime.runFinalizers", "runtime.runCleanups"};
+	for (size_t i = 0; i < 3; i++) {
+		assert_true(gs_goroutine_is_system(fin[i], false));
+		assert_false(gs_goroutine_is_system(fin[i], true));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_elision),
 		cmocka_unit_test(test_caps_and_system),
 		cmocka_unit_test(test_unreadable_count),
+		cmocka_unit_test(test_system_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
