@@ -43,9 +43,6 @@ int gs_unwinder_new(const struct gs_pclntab *t, enum gs_arch arch, uint64_t bias
 		    struct gs_ctx *ctx, struct gs_unwinder **out);
 void gs_unwinder_free(struct gs_unwinder *u);
 
-const struct gs_pclntab *gs_unwinder_pclntab(const struct gs_unwinder *u);
-enum gs_arch gs_unwinder_arch(const struct gs_unwinder *u);
-uint64_t gs_unwinder_bias(const struct gs_unwinder *u);
 /* The per-binary funcID carried by functions of role r, or -1 when the binary has none. */
 int gs_unwinder_role_func_id(const struct gs_unwinder *u, enum gs_func_role r);
 /* The role of a function by its funcID (GS_ROLE_NONE for 0 and unknown ids). */

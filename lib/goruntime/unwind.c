@@ -79,21 +79,6 @@ void gs_unwinder_free(struct gs_unwinder *u)
 	free(u);
 }
 
-const struct gs_pclntab *gs_unwinder_pclntab(const struct gs_unwinder *u)
-{
-	return u->t;
-}
-
-enum gs_arch gs_unwinder_arch(const struct gs_unwinder *u)
-{
-	return u->arch;
-}
-
-uint64_t gs_unwinder_bias(const struct gs_unwinder *u)
-{
-	return u->bias;
-}
-
 int gs_unwinder_role_func_id(const struct gs_unwinder *u, enum gs_func_role r)
 {
 	return r > GS_ROLE_NONE && r < GS_ROLE_COUNT ? u->role_id[r] : -1;

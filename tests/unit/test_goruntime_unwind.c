@@ -3,7 +3,7 @@
  * the binary's own frame sizes unwound to goexit (with and without a PIE bias), the stops
  * (bad return address, unreadable stack, SP outside the stack, frame cap), the runtime's
  * frame filter and name printing. The end-to-end check against a live process is
- * tests/cli/t0701-goroutines-live.sh. */
+ * tests/cli/t0704-goroutines-live.sh. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
