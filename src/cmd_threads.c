@@ -9,7 +9,7 @@
 
 const char cmd_threads_summary[] = "list the threads and mappings of a process or core file";
 const char cmd_threads_usage[] =
-	"usage: goscope threads [--consistent] [--maps] [--read WHAT[:LEN]]... [--exe BINARY]\n"
+	"usage: goscope threads [--consistent] [--maps] [--read WHAT[:LEN]]... [--binary FILE]\n"
 	"                       [--json] PID|CORE\n"
 	"\n"
 	"Lists the threads of a running process or of a core file, with their registers (program\n"
@@ -25,13 +25,13 @@ const char cmd_threads_usage[] =
 	"  --read WHAT[:LEN]\n"
 	"                   print LEN bytes (default: the symbol's size, else 8) in hex at WHAT,\n"
 	"                   an address (0x...) or a symbol of the executable; repeatable\n"
-	"  --exe BINARY     the executable, when a core's recorded path does not name it here\n"
+	"  --binary FILE    the executable, when a core's recorded path does not name it here\n"
 	"  --json           print JSON\n"
 	"\n"
 	"EXAMPLES\n"
 	"  goscope threads $(pidof server)\n"
 	"  goscope threads --consistent --json 4242\n"
-	"  goscope threads --read runtime.buildVersion core.4242 --exe ./server\n";
+	"  goscope threads --read runtime.buildVersion core.4242 --binary ./server\n";
 
 #define READ_MAX (16u << 20)
 
@@ -285,7 +285,7 @@ int cmd_threads(int argc, char **argv, struct gs_ctx *ctx)
 		{"maps", 0, GS_FLAG_BOOL, &maps, 0, NULL},
 		{"consistent", 0, GS_FLAG_BOOL, &consistent, 0, NULL},
 		{"read", 0, GS_FLAG_STRLIST, &reads, 0, NULL},
-		{"exe", 0, GS_FLAG_STR, &exe, 0, NULL},
+		{"binary", 0, GS_FLAG_STR, &exe, 0, NULL},
 		{NULL, 0, 0, NULL, 0, NULL},
 	};
 	rc = gs_flags_parse(gs_cli_find("threads"), flags, argc, argv, &pos);

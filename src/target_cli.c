@@ -56,10 +56,10 @@ int gs_target_resolve(struct gs_mem *m, const char *exe, const char *what, uint6
 	if (!exe || !*exe)
 		exe = gs_mem_exe_path(m);
 	if (!*exe)
-		return fail("cannot resolve '%s': the executable is unknown (use --exe)", what);
+		return fail("cannot resolve '%s': the executable is unknown (use --binary)", what);
 	if ((err = gs_elf_open_path(exe, ctx, &elf))) {
 		fail_ctx(ctx, err, "cannot open executable '%s'", exe);
-		hint("name the executable with --exe, or give '%s' as an address", what);
+		hint("name the executable with --binary, or give '%s' as an address", what);
 		return GS_EXIT_FAIL;
 	}
 	err = gs_elf_symbol_find(elf, what, ctx, &sym);

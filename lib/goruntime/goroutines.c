@@ -202,8 +202,6 @@ static int read_ms(struct reader *r)
 	uint8_t *buf = malloc(msize);
 	if (!buf)
 		return -ENOMEM;
-	size_t nthreads = 0;
-	const struct gs_thread *threads = gs_mem_threads(r->mem, &nthreads);
 	uint64_t m = get64(word, 8, 0);
 	size_t cap = 0;
 	int err = 0;
@@ -229,9 +227,9 @@ static int read_ms(struct reader *r)
 			.vdso_sp = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_VDSOSP)),
 			.vdso_pc = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_VDSOPC)),
 		};
-		for (size_t i = 0; i < nthreads; i++)
-			if (threads[i].has_regs && (uint64_t)threads[i].tid == mv->procid)
-				mv->thread = &threads[i];
+		const struct gs_thread *t = mv->procid <= INT32_MAX ?
+			gs_mem_thread(r->mem, (int32_t)mv->procid) : NULL;
+		mv->thread = t && t->has_regs ? t : NULL;
 		uint64_t next = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_ALLLINK));
 		if (next == m)
 			break;
@@ -384,10 +382,6 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		if (err)
 			return err;
 	}
-	r->lr.read = mem_read;
-	r->lr.arg = r;
-	r->lr.add = add_label;
-	r->lr.add_arg = r;
 	err = gs_labels_read(&r->lr, g->labels);
 	if (err)
 		return err;
@@ -695,6 +689,10 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 				  gs_layout_go_version(l)[0] ? gs_layout_go_version(l) : "this binary");
 	gs_label_reader_init(&r.lr, l);
 	r.lr.max_string = ctx->limits.string_bytes;
+	r.lr.read = mem_read;
+	r.lr.arg = &r;
+	r.lr.add = add_label;
+	r.lr.add_arg = &r;
 
 	err = gs_unwinder_new(pcln, gs_layout_arch(l), r.bias, ctx, &r.u);
 	if (err)

@@ -129,7 +129,7 @@ assert core["reads"][0]["hex"] == live["reads"][0]["hex"]
 assert any(m["path"].endswith("/demo-del (deleted)") and m["in_core"] == m["end"] - m["start"] for m in core["mappings"])
 PY
 expect_exit 2 "$GOSCOPE" threads --read runtime.buildVersion del.core
-grep -q "^hint: name the executable with --exe" "$SCRATCH/err.$$" || fail_test "no --exe hint: $(cat "$SCRATCH/err.$$")"
+grep -q "^hint: name the executable with --binary" "$SCRATCH/err.$$" || fail_test "no --binary hint: $(cat "$SCRATCH/err.$$")"
 
 # failures: nothing written
 sleep 0 &

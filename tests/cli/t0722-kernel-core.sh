@@ -43,7 +43,7 @@ for _ in $(seq 100); do
 done
 [ -n "$core" ] || fail_test "no kernel core file appeared in $dir (core_pattern '$pattern')"
 
-"$GOSCOPE" threads --json --maps --exe "$DEMO_BIN" "${reads[@]}" "$core" >"$SCRATCH/core.json" ||
+"$GOSCOPE" threads --json --maps --binary "$DEMO_BIN" "${reads[@]}" "$core" >"$SCRATCH/core.json" ||
 	fail_test "threads on the kernel core exited $?"
 python3 - "$SCRATCH/live.json" "$SCRATCH/core.json" "$DEMO_PID" <<'PY' || fail_test "the kernel core does not read like the live process"
 import json, sys
