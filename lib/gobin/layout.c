@@ -678,10 +678,8 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 		}
 		l->wait_array_len = 0;
 	}
-	for (size_t s = 0; s < GS_LS_COUNT; s++) {
-		if (l->addr_src[s] != GS_LAYOUT_SRC_NONE)
-			continue;
-		/* some address is missing: decode runtime code (needs the pclntab) */
+	if (gs_layout_scan_needed(l)) {
+		/* an address the scan can find is missing: decode runtime code (needs the pclntab) */
 		if (!pcln) {
 			quiet = *ctx;
 			if (gs_pclntab_open(e, &quiet, &own_pcln) == 0)
@@ -691,7 +689,6 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 			quiet = *ctx;
 			gs_layout_scan(e, pcln, l, &quiet);
 		}
-		break;
 	}
 	if (l->addr_src[GS_LS_WAITREASONSTRINGS] != GS_LAYOUT_SRC_NONE)
 		binary_wait_reasons(e, l, l->wait_array_len ? l->wait_array_len : l->nwait);

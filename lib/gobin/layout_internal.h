@@ -49,6 +49,10 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx);
  * found through the pclntab (source SCAN). 0, or -ENOENT when none of them is there. */
 int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_layout *l,
 		   struct gs_ctx *ctx);
+/* Whether one of the addresses gs_layout_scan can find (allgs, allglen, allgptr, allm,
+ * waitReasonStrings, buildVersion, firstmoduledata) is still unknown in l: the others (sched,
+ * allp, the TLS symbols) it never looks for, so their absence is no reason to scan. */
+bool gs_layout_scan_needed(const struct gs_layout *l);
 
 /* A data reference decoded from code. */
 enum {

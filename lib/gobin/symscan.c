@@ -332,6 +332,20 @@ static const struct {
 	{"runtime.schedinit", from_schedinit},
 };
 
+/* What the decoders above and find_firstmoduledata set. */
+static const enum gs_layout_symbol scanned[] = {
+	GS_LS_ALLGS, GS_LS_ALLGLEN, GS_LS_ALLGPTR, GS_LS_ALLM,
+	GS_LS_WAITREASONSTRINGS, GS_LS_BUILDVERSION, GS_LS_FIRSTMODULEDATA,
+};
+
+bool gs_layout_scan_needed(const struct gs_layout *l)
+{
+	for (size_t i = 0; i < GS_ARRAY_LEN(scanned); i++)
+		if (l->addr_src[scanned[i]] == GS_LAYOUT_SRC_NONE)
+			return true;
+	return false;
+}
+
 int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_layout *l,
 		   struct gs_ctx *ctx)
 {
