@@ -399,6 +399,7 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 	Elf *elf = NULL;
 	Dwarf *dw = NULL;
 	char *copy = NULL;
+	size_t wait_array_len = l->wait_array_len;
 	int err = 0;
 
 	if (!gs_elf_has_dwarf(e))
@@ -454,6 +455,16 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 		l->minor = minor;
 	}
 out:
+	if (err) {
+		/* the addresses noted before the failure go too: l is as it was */
+		for (size_t s = 0; s < GS_LS_COUNT; s++) {
+			if (l->addr_src[s] != GS_LAYOUT_SRC_DWARF)
+				continue;
+			l->addr[s] = 0;
+			l->addr_src[s] = GS_LAYOUT_SRC_NONE;
+		}
+		l->wait_array_len = wait_array_len;
+	}
 	free(fd);
 	if (dw)
 		dwarf_end(dw);

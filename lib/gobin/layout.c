@@ -604,9 +604,9 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 	struct gs_buildinfo bi;
 	struct gs_layout *l = NULL, *table = NULL;
 	struct gs_pclntab *own_pcln = NULL;
-	struct gs_ctx quiet;
+	struct gs_ctx quiet, dwarf_ctx;
 	bool dwarf_ok = false;
-	int err;
+	int err, dwarf_err = -ENOENT;
 
 	*out = NULL;
 	memset(&bi, 0, sizeof(bi));
@@ -626,15 +626,25 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 	}
 	gs_buildinfo_release(&bi);
 
+	/* DWARF that cannot be read (-EBADMSG, -E2BIG) is no worse than none: the table gives
+	 * the offsets, as for a stripped binary. Its error is reported only when nothing else
+	 * can stand in for it. */
 	if (!(flags & GS_LAYOUT_NO_DWARF) && gs_elf_has_dwarf(e)) {
-		err = gs_layout_dwarf(e, l, ctx);
-		if (err && err != -ENOENT)
+		dwarf_ctx = *ctx;
+		dwarf_err = gs_layout_dwarf(e, l, &dwarf_ctx);
+		if (dwarf_err == -ENOMEM) {
+			err = gs_ctx_err(ctx, -ENOMEM, "out of memory");
 			goto out;
-		dwarf_ok = err == 0;
+		}
+		dwarf_ok = dwarf_err == 0;
 	}
 	if (l->minor == 0 && !dwarf_ok) {
-		err = gs_ctx_err(ctx, -ENOENT, "not a Go executable (no Go build information%s)",
-				 gs_elf_has_dwarf(e) ? ", no runtime.g in DWARF" : ", no DWARF");
+		const char *why = gs_elf_has_dwarf(e) ? ", no runtime.g in DWARF" : ", no DWARF";
+		if (dwarf_err != -ENOENT)
+			err = gs_ctx_err(ctx, dwarf_err, "%s", gs_ctx_errmsg(&dwarf_ctx));
+		else
+			err = gs_ctx_err(ctx, -ENOENT,
+					 "not a Go executable (no Go build information%s)", why);
 		goto out;
 	}
 	if (l->minor == 0)
@@ -660,6 +670,10 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 				err = gs_ctx_err(ctx, err, "out of memory");
 				goto out;
 			}
+		} else if (!dwarf_ok && dwarf_err != -ENOENT) {
+			err = gs_ctx_err(ctx, dwarf_err, "%s (and no table for go1.%d on %s)",
+					 gs_ctx_errmsg(&dwarf_ctx), minor, gs_arch_name(arch));
+			goto out;
 		} else if (!dwarf_ok) {
 			err = gs_ctx_err(ctx, -ENOTSUP,
 					 "runtime layouts: no DWARF and no table for go1.%d on %s", minor,

@@ -42,7 +42,8 @@ void gs_layout_wait_clear(struct gs_layout *l);
 
 /* dwarf.c: fills the fields, addresses, label representation and waitReasonStrings length
  * that e's DWARF gives, with source DWARF. 0 (also when some are missing), -ENOENT when e has
- * no DWARF, -EBADMSG when libdw cannot read it. */
+ * no DWARF or no runtime.g in it, -EBADMSG when libdw cannot read it, -E2BIG past the DIE
+ * cap, -ENOMEM. On error l keeps none of the facts the DWARF gave. */
 int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx);
 
 /* symscan.c: fills the unknown addresses by decoding the code of small runtime functions
