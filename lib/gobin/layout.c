@@ -527,19 +527,38 @@ static int merge_table(struct gs_layout *l, const struct gs_layout *t)
 	return 0;
 }
 
+/* The wanted globals in one pass over .symtab, then one over .dynsym for those .symtab lacks
+ * (the first symbol of a name counts, as for gs_elf_symbol_find). */
 static void symtab_addrs(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 {
-	for (size_t s = 0; s < GS_LS_COUNT; s++) {
-		struct gs_elf_symbol sym;
-		struct gs_ctx quiet = *ctx;
-		if (gs_elf_symbol_find(e, symbol_names[s], &quiet, &sym) != 0)
-			continue;
-		if (sym.shndx == SHN_UNDEF)
-			continue;
-		l->addr[s] = sym.value;
-		l->addr_src[s] = GS_LAYOUT_SRC_SYMTAB;
-		if (s == GS_LS_WAITREASONSTRINGS && sym.size % 16 == 0 && sym.size / 16 <= GS_LAYOUT_MAX_WAIT_REASONS)
-			l->wait_array_len = sym.size / 16;
+	static const char prefix[] = "runtime."; /* of every name in symbol_names */
+	const size_t prefix_len = sizeof(prefix) - 1;
+	bool seen[GS_LS_COUNT] = {false};
+	struct gs_ctx quiet = *ctx;
+
+	for (int dynamic = 0; dynamic < 2; dynamic++) {
+		const struct gs_elf_symbol *syms;
+		size_t n;
+		if (gs_elf_symbols(e, dynamic, &quiet, &syms, &n) != 0)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			const struct gs_elf_symbol *sym = &syms[i];
+			if (strncmp(sym->name, prefix, prefix_len) != 0)
+				continue;
+			for (size_t s = 0; s < GS_LS_COUNT; s++) {
+				if (seen[s] || strcmp(sym->name + prefix_len, symbol_names[s] + prefix_len))
+					continue;
+				seen[s] = true;
+				if (sym->shndx == SHN_UNDEF)
+					break;
+				l->addr[s] = sym->value;
+				l->addr_src[s] = GS_LAYOUT_SRC_SYMTAB;
+				if (s == GS_LS_WAITREASONSTRINGS && sym->size % 16 == 0 &&
+				    sym->size / 16 <= GS_LAYOUT_MAX_WAIT_REASONS)
+					l->wait_array_len = sym->size / 16;
+				break;
+			}
+		}
 	}
 }
 
