@@ -448,11 +448,7 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 	}
 	if (l->go_version[0] == 0 && fd->producer_version[0]) {
 		snprintf(l->go_version, sizeof(l->go_version), "%s", fd->producer_version);
-		const char *p = l->go_version + 4;
-		int minor = 0;
-		while (*p >= '0' && *p <= '9' && minor < 1000)
-			minor = minor * 10 + (*p++ - '0');
-		l->minor = minor;
+		l->minor = gs_layout_parse_minor(l->go_version);
 	}
 out:
 	if (err) {

@@ -262,8 +262,7 @@ enum gs_layout_source gs_layout_wait_reason_source(const struct gs_layout *l)
 	return (enum gs_layout_source)l->wait_src;
 }
 
-/* "go1.22.12", "go1.26rc1", "devel go1.27-abc": the minor number, or 0. */
-static int parse_minor(const char *v)
+int gs_layout_parse_minor(const char *v)
 {
 	const char *p = strstr(v, "go1.");
 	int minor = 0;
@@ -358,7 +357,7 @@ static int parse_line(struct gs_layout *l, const char *s, size_t n, size_t linen
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad go line", lineno);
 		memcpy(l->go_version, tok[1], tlen[1]);
 		l->go_version[tlen[1]] = 0;
-		l->minor = parse_minor(l->go_version);
+		l->minor = gs_layout_parse_minor(l->go_version);
 		if (l->minor == 0)
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad Go version", lineno);
 		*seen_go = true;
@@ -641,7 +640,7 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 	err = gs_buildinfo_read(e, &quiet, &bi);
 	if (err == 0 && bi.go_version && strlen(bi.go_version) < sizeof(l->go_version)) {
 		snprintf(l->go_version, sizeof(l->go_version), "%s", bi.go_version);
-		l->minor = parse_minor(l->go_version);
+		l->minor = gs_layout_parse_minor(l->go_version);
 	}
 	gs_buildinfo_release(&bi);
 

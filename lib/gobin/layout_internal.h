@@ -39,6 +39,8 @@ struct gs_layout *gs_layout_alloc(void);
 /* Appends wait reason s (len bytes, no NUL inside) as the next index: 0, -E2BIG, -ENOMEM. */
 int gs_layout_wait_push(struct gs_layout *l, const char *s, size_t len);
 void gs_layout_wait_clear(struct gs_layout *l);
+/* The minor number of a Go version ("go1.22.12", "go1.26rc1", "devel go1.27-abc"), or 0. */
+int gs_layout_parse_minor(const char *v);
 
 /* dwarf.c: fills the fields, addresses, label representation and waitReasonStrings length
  * that e's DWARF gives, with source DWARF. 0 (also when some are missing), -ENOENT when e has
