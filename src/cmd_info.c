@@ -222,11 +222,6 @@ static void print_json(const struct info *in, struct gs_json *j)
 	gs_json_obj_end(j);
 }
 
-static const char *labels_name(enum gs_labels_repr r)
-{
-	return r == GS_LABELS_MAP ? "map" : r == GS_LABELS_SLICE ? "slice" : "unknown";
-}
-
 static void print_layout_text(const char *name, const struct gs_layout *l, struct gs_out *o)
 {
 	unsigned flags = gs_layout_flags(l);
@@ -235,7 +230,7 @@ static void print_layout_text(const char *name, const struct gs_layout *l, struc
 		      flags & GS_LAYOUT_APPROXIMATE ? " (outside go1.21-go1.26: nearest table, may be wrong)" : "",
 		      flags & GS_LAYOUT_VERSION_GUESSED ? " (guessed)" : "");
 	gs_out_printf(o, "  arch           %s\n", gs_arch_name(gs_layout_arch(l)));
-	gs_out_printf(o, "  labels         %s\n", labels_name(gs_layout_labels(l)));
+	gs_out_printf(o, "  labels         %s\n", gs_layout_labels_name(gs_layout_labels(l)));
 	gs_out_printf(o, "  fields (offset, size in bytes, source)\n");
 	for (int f = 0; f < GS_LF_COUNT; f++) {
 		uint32_t off = gs_layout_off(l, f);
@@ -273,7 +268,7 @@ static void print_layout_json(const char *name, const struct gs_layout *l, struc
 	gs_json_kbool(j, "approximate", flags & GS_LAYOUT_APPROXIMATE);
 	gs_json_kbool(j, "version_guessed", flags & GS_LAYOUT_VERSION_GUESSED);
 	gs_json_kstr(j, "arch", gs_arch_name(gs_layout_arch(l)));
-	gs_json_kstr(j, "labels", labels_name(gs_layout_labels(l)));
+	gs_json_kstr(j, "labels", gs_layout_labels_name(gs_layout_labels(l)));
 	gs_json_key(j, "fields");
 	gs_json_obj_begin(j);
 	for (int f = 0; f < GS_LF_COUNT; f++) {

@@ -245,5 +245,7 @@ const char *gs_layout_wait_reason(const struct gs_layout *l, unsigned r);
 size_t gs_layout_wait_reason_count(const struct gs_layout *l);
 enum gs_layout_source gs_layout_wait_reason_source(const struct gs_layout *l);
 const char *gs_layout_source_name(enum gs_layout_source s); /* "dwarf", "table", ... */
+/* "unknown", "map", "slice" (the words of the table format); "unknown" out of range. */
+const char *gs_layout_labels_name(enum gs_labels_repr r);
 
 #endif

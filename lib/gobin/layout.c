@@ -132,6 +132,13 @@ static const char *const source_names[] = {
 	[GS_LAYOUT_SRC_SCAN] = "scan",     [GS_LAYOUT_SRC_BINARY] = "binary",
 };
 
+/* The words of the table format's labels line, and of goscope info. */
+static const char *const labels_names[] = {
+	[GS_LABELS_UNKNOWN] = "unknown",
+	[GS_LABELS_MAP] = "map",
+	[GS_LABELS_SLICE] = "slice",
+};
+
 /* The Go minor versions the tables cover. */
 #define GS_LAYOUT_MIN_MINOR 21
 #define GS_LAYOUT_MAX_MINOR 26
@@ -152,6 +159,11 @@ const char *gs_layout_symbol_name(enum gs_layout_symbol s)
 const char *gs_layout_source_name(enum gs_layout_source s)
 {
 	return (unsigned)s < GS_ARRAY_LEN(source_names) ? source_names[s] : "none";
+}
+
+const char *gs_layout_labels_name(enum gs_labels_repr r)
+{
+	return (unsigned)r < GS_ARRAY_LEN(labels_names) ? labels_names[r] : "unknown";
 }
 
 struct gs_layout *gs_layout_alloc(void)
@@ -372,9 +384,7 @@ static int parse_line(struct gs_layout *l, const char *s, size_t n, size_t linen
 		return 0;
 	}
 	if (tok_is(tok[0], tlen[0], "labels") && k == 2) {
-		/* in enum gs_labels_repr order */
-		static const char *const reprs[] = {"unknown", "map", "slice"};
-		int w = word_index(tok[1], tlen[1], reprs, GS_ARRAY_LEN(reprs));
+		int w = word_index(tok[1], tlen[1], labels_names, GS_ARRAY_LEN(labels_names));
 		if (l->labels_src != GS_LAYOUT_SRC_NONE || w < 0)
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad labels line", lineno);
 		l->labels = (enum gs_labels_repr)w;
@@ -459,10 +469,9 @@ out:
 
 int gs_layout_format(const struct gs_layout *l, struct gs_buf *out)
 {
-	static const char *const labels[] = {"unknown", "map", "slice"};
 	int err = 0;
 	err |= gs_buf_addf(out, "go\t%s\narch\t%s\nlabels\t%s\n", l->go_version, gs_arch_name(l->arch),
-			   labels[l->labels <= GS_LABELS_SLICE ? l->labels : 0]);
+			   gs_layout_labels_name(l->labels));
 	for (size_t f = 0; f < GS_LF_COUNT; f++)
 		if (l->off[f] != GS_LAYOUT_UNKNOWN)
 			err |= gs_buf_addf(out, "field\t%s\t%u\t%u\n", field_names[f], l->off[f],

@@ -222,6 +222,10 @@ static void test_names(void **state)
 		assert_non_null(gs_layout_symbol_name(s));
 	assert_null(gs_layout_symbol_name(GS_LS_COUNT));
 	assert_string_equal(gs_layout_source_name(GS_LAYOUT_SRC_SCAN), "scan");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_UNKNOWN), "unknown");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_MAP), "map");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_SLICE), "slice");
+	assert_string_equal(gs_layout_labels_name((enum gs_labels_repr)7), "unknown");
 }
 
 /* The probe's layout from its own DWARF (every field it knows has source DWARF) is exactly
