@@ -74,14 +74,6 @@ struct info {
 	char go_build_id[256];
 };
 
-static void hex(char *dst, size_t size, const uint8_t *p, size_t n)
-{
-	size_t k = 0;
-	dst[0] = 0;
-	for (size_t i = 0; i < n && k + 3 <= size; i++, k += 2)
-		snprintf(dst + k, size - k, "%02x", p[i]);
-}
-
 static void printable(char *dst, size_t size, const char *p, size_t n)
 {
 	size_t k = 0;
@@ -103,7 +95,7 @@ static void gather(struct info *in, struct gs_ctx *ctx)
 	in->cgo_symbols = has_cgo_symbols(in->elf, ctx);
 	in->cgo_setting = gs_buildinfo_setting(&in->bi, "CGO_ENABLED");
 	if (gs_elf_gnu_build_id(in->elf, &id, &len) == 0)
-		hex(in->gnu_build_id, sizeof(in->gnu_build_id), id, len);
+		gs_hex(in->gnu_build_id, sizeof(in->gnu_build_id), id, len);
 	if (gs_elf_go_build_id(in->elf, &goid, &len) == 0)
 		printable(in->go_build_id, sizeof(in->go_build_id), goid, len);
 	struct gs_ctx quiet = *ctx;
