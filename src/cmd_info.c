@@ -321,6 +321,28 @@ static int show_layout(struct info *in, unsigned lflags, bool table, bool json, 
 	return err;
 }
 
+/* The description of one opened binary (-m: what `go version -m` prints). */
+static int show_info(struct info *in, bool mode_m, bool json, struct gs_out *o, struct gs_json *j,
+		     struct gs_ctx *ctx)
+{
+	int err = gs_buildinfo_read(in->elf, ctx, &in->bi);
+	if (err)
+		return err;
+	if (mode_m) {
+		struct gs_buf b = GS_BUF_INIT;
+		if (gs_buildinfo_format_m(&in->bi, in->name, &b) == 0)
+			gs_out_add(o, b.data, b.len);
+		gs_buf_release(&b);
+		return 0;
+	}
+	gather(in, ctx);
+	if (json)
+		print_json(in, j);
+	else
+		print_text(in, o);
+	return 0;
+}
+
 int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool mode_m = false, json = false, layout = false, layout_table = false;
@@ -349,6 +371,7 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 				   "no --json; --no-dwarf and --no-symtab need --layout or --layout-table");
 	}
 	unsigned lflags = (no_dwarf ? GS_LAYOUT_NO_DWARF : 0) | (no_symtab ? GS_LAYOUT_NO_SYMTAB : 0);
+	bool want_layout = layout || layout_table;
 	struct gs_output out;
 	if ((rc = gs_output_open(&out, NULL))) {
 		gs_strlist_release(&pos);
@@ -365,40 +388,20 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 		int err;
 		in.name = resolve(pos.items[i], procbuf, sizeof(procbuf));
 		ctx->errmsg[0] = 0;
+		/* what failed, for the message: the last step tried */
+		const char *failed = want_layout ? "cannot open" : "cannot read Go build info from";
 		err = gs_elf_open_path(in.name, ctx, &in.elf);
-		if (!err && (layout || layout_table)) {
+		if (!err && want_layout) {
+			failed = "cannot work out the runtime layout of";
 			err = show_layout(&in, lflags, layout_table, json, &out.out, &j, ctx);
-			if (err) {
-				gs_out_flush(&out.out);
-				fflush(stdout);
-				fail_ctx(ctx, err, "cannot work out the runtime layout of '%s'", in.name);
-				status = GS_EXIT_FAIL;
-			}
-		} else if (!err)
-			err = gs_buildinfo_read(in.elf, ctx, &in.bi);
-		if (layout || layout_table) {
-			if (err && !in.elf) {
-				gs_out_flush(&out.out);
-				fflush(stdout);
-				fail_ctx(ctx, err, "cannot open '%s'", in.name);
-				status = GS_EXIT_FAIL;
-			}
-		} else if (err) {
+		} else if (!err) {
+			err = show_info(&in, mode_m && !json, json, &out.out, &j, ctx);
+		}
+		if (err) {
 			gs_out_flush(&out.out);
 			fflush(stdout);
-			fail_ctx(ctx, err, "cannot read Go build info from '%s'", in.name);
+			fail_ctx(ctx, err, "%s '%s'", failed, in.name);
 			status = GS_EXIT_FAIL;
-		} else if (mode_m && !json) {
-			struct gs_buf b = GS_BUF_INIT;
-			if (gs_buildinfo_format_m(&in.bi, in.name, &b) == 0)
-				gs_out_add(&out.out, b.data, b.len);
-			gs_buf_release(&b);
-		} else {
-			gather(&in, ctx);
-			if (json)
-				print_json(&in, &j);
-			else
-				print_text(&in, &out.out);
 		}
 		gs_pclntab_free(in.pcln);
 		gs_buildinfo_release(&in.bi);
