@@ -74,14 +74,6 @@ struct info {
 	char go_build_id[256];
 };
 
-static void hex(char *dst, size_t size, const uint8_t *p, size_t n)
-{
-	size_t k = 0;
-	dst[0] = 0;
-	for (size_t i = 0; i < n && k + 3 <= size; i++, k += 2)
-		snprintf(dst + k, size - k, "%02x", p[i]);
-}
-
 static void printable(char *dst, size_t size, const char *p, size_t n)
 {
 	size_t k = 0;
@@ -103,7 +95,7 @@ static void gather(struct info *in, struct gs_ctx *ctx)
 	in->cgo_symbols = has_cgo_symbols(in->elf, ctx);
 	in->cgo_setting = gs_buildinfo_setting(&in->bi, "CGO_ENABLED");
 	if (gs_elf_gnu_build_id(in->elf, &id, &len) == 0)
-		hex(in->gnu_build_id, sizeof(in->gnu_build_id), id, len);
+		gs_hex(in->gnu_build_id, sizeof(in->gnu_build_id), id, len);
 	if (gs_elf_go_build_id(in->elf, &goid, &len) == 0)
 		printable(in->go_build_id, sizeof(in->go_build_id), goid, len);
 	struct gs_ctx quiet = *ctx;
@@ -222,11 +214,6 @@ static void print_json(const struct info *in, struct gs_json *j)
 	gs_json_obj_end(j);
 }
 
-static const char *labels_name(enum gs_labels_repr r)
-{
-	return r == GS_LABELS_MAP ? "map" : r == GS_LABELS_SLICE ? "slice" : "unknown";
-}
-
 static void print_layout_text(const char *name, const struct gs_layout *l, struct gs_out *o)
 {
 	unsigned flags = gs_layout_flags(l);
@@ -235,7 +222,7 @@ static void print_layout_text(const char *name, const struct gs_layout *l, struc
 		      flags & GS_LAYOUT_APPROXIMATE ? " (outside go1.21-go1.26: nearest table, may be wrong)" : "",
 		      flags & GS_LAYOUT_VERSION_GUESSED ? " (guessed)" : "");
 	gs_out_printf(o, "  arch           %s\n", gs_arch_name(gs_layout_arch(l)));
-	gs_out_printf(o, "  labels         %s\n", labels_name(gs_layout_labels(l)));
+	gs_out_printf(o, "  labels         %s\n", gs_layout_labels_name(gs_layout_labels(l)));
 	gs_out_printf(o, "  fields (offset, size in bytes, source)\n");
 	for (int f = 0; f < GS_LF_COUNT; f++) {
 		uint32_t off = gs_layout_off(l, f);
@@ -273,7 +260,7 @@ static void print_layout_json(const char *name, const struct gs_layout *l, struc
 	gs_json_kbool(j, "approximate", flags & GS_LAYOUT_APPROXIMATE);
 	gs_json_kbool(j, "version_guessed", flags & GS_LAYOUT_VERSION_GUESSED);
 	gs_json_kstr(j, "arch", gs_arch_name(gs_layout_arch(l)));
-	gs_json_kstr(j, "labels", labels_name(gs_layout_labels(l)));
+	gs_json_kstr(j, "labels", gs_layout_labels_name(gs_layout_labels(l)));
 	gs_json_key(j, "fields");
 	gs_json_obj_begin(j);
 	for (int f = 0; f < GS_LF_COUNT; f++) {
@@ -334,6 +321,28 @@ static int show_layout(struct info *in, unsigned lflags, bool table, bool json, 
 	return err;
 }
 
+/* The description of one opened binary (-m: what `go version -m` prints). */
+static int show_info(struct info *in, bool mode_m, bool json, struct gs_out *o, struct gs_json *j,
+		     struct gs_ctx *ctx)
+{
+	int err = gs_buildinfo_read(in->elf, ctx, &in->bi);
+	if (err)
+		return err;
+	if (mode_m) {
+		struct gs_buf b = GS_BUF_INIT;
+		if (gs_buildinfo_format_m(&in->bi, in->name, &b) == 0)
+			gs_out_add(o, b.data, b.len);
+		gs_buf_release(&b);
+		return 0;
+	}
+	gather(in, ctx);
+	if (json)
+		print_json(in, j);
+	else
+		print_text(in, o);
+	return 0;
+}
+
 int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool mode_m = false, json = false, layout = false, layout_table = false;
@@ -362,6 +371,7 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 				   "no --json; --no-dwarf and --no-symtab need --layout or --layout-table");
 	}
 	unsigned lflags = (no_dwarf ? GS_LAYOUT_NO_DWARF : 0) | (no_symtab ? GS_LAYOUT_NO_SYMTAB : 0);
+	bool want_layout = layout || layout_table;
 	struct gs_output out;
 	if ((rc = gs_output_open(&out, NULL))) {
 		gs_strlist_release(&pos);
@@ -378,40 +388,20 @@ int cmd_info(int argc, char **argv, struct gs_ctx *ctx)
 		int err;
 		in.name = resolve(pos.items[i], procbuf, sizeof(procbuf));
 		ctx->errmsg[0] = 0;
+		/* what failed, for the message: the last step tried */
+		const char *failed = want_layout ? "cannot open" : "cannot read Go build info from";
 		err = gs_elf_open_path(in.name, ctx, &in.elf);
-		if (!err && (layout || layout_table)) {
+		if (!err && want_layout) {
+			failed = "cannot work out the runtime layout of";
 			err = show_layout(&in, lflags, layout_table, json, &out.out, &j, ctx);
-			if (err) {
-				gs_out_flush(&out.out);
-				fflush(stdout);
-				fail_ctx(ctx, err, "cannot work out the runtime layout of '%s'", in.name);
-				status = GS_EXIT_FAIL;
-			}
-		} else if (!err)
-			err = gs_buildinfo_read(in.elf, ctx, &in.bi);
-		if (layout || layout_table) {
-			if (err && !in.elf) {
-				gs_out_flush(&out.out);
-				fflush(stdout);
-				fail_ctx(ctx, err, "cannot open '%s'", in.name);
-				status = GS_EXIT_FAIL;
-			}
-		} else if (err) {
+		} else if (!err) {
+			err = show_info(&in, mode_m && !json, json, &out.out, &j, ctx);
+		}
+		if (err) {
 			gs_out_flush(&out.out);
 			fflush(stdout);
-			fail_ctx(ctx, err, "cannot read Go build info from '%s'", in.name);
+			fail_ctx(ctx, err, "%s '%s'", failed, in.name);
 			status = GS_EXIT_FAIL;
-		} else if (mode_m && !json) {
-			struct gs_buf b = GS_BUF_INIT;
-			if (gs_buildinfo_format_m(&in.bi, in.name, &b) == 0)
-				gs_out_add(&out.out, b.data, b.len);
-			gs_buf_release(&b);
-		} else {
-			gather(&in, ctx);
-			if (json)
-				print_json(&in, &j);
-			else
-				print_text(&in, &out.out);
 		}
 		gs_pclntab_free(in.pcln);
 		gs_buildinfo_release(&in.bi);

@@ -87,12 +87,6 @@ static void do_reads(struct gs_mem *m, struct read_req *reqs, size_t n, struct g
 	free(iov);
 }
 
-static void hex(struct gs_buf *b, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		gs_buf_addf(b, "%02x", p[i]);
-}
-
 static const char *kind_name(const struct gs_mem *m)
 {
 	return gs_mem_kind(m) == GS_MEM_LIVE ? "live" : "core";
@@ -185,7 +179,7 @@ static void print_json(struct gs_mem *m, bool maps, const struct read_req *reqs,
 		gs_json_arr_begin(&j);
 		for (size_t i = 0; i < nreqs; i++) {
 			gs_buf_reset(&b);
-			hex(&b, reqs[i].buf, reqs[i].got);
+			gs_buf_addhex(&b, reqs[i].buf, reqs[i].got);
 			gs_json_obj_begin(&j);
 			gs_json_kstr(&j, "what", reqs[i].what);
 			gs_json_ku64(&j, "addr", reqs[i].addr);
@@ -249,7 +243,7 @@ static void print_text(struct gs_mem *m, bool maps, const struct read_req *reqs,
 	struct gs_buf b = GS_BUF_INIT;
 	for (size_t i = 0; i < nreqs; i++) {
 		gs_buf_reset(&b);
-		hex(&b, reqs[i].buf, reqs[i].got);
+		gs_buf_addhex(&b, reqs[i].buf, reqs[i].got);
 		gs_out_printf(o, "read %s at 0x%llx, %llu bytes: %s%s\n", reqs[i].what,
 			      (unsigned long long)reqs[i].addr, (unsigned long long)reqs[i].len,
 			      b.data ? b.data : "", reqs[i].got < reqs[i].len ? " (incomplete)" : "");

@@ -259,6 +259,11 @@ int gs_buf_vaddf(struct gs_buf *b, const char *fmt, va_list ap) GS_PRINTF(2, 0);
 int gs_buf_pad(struct gs_buf *b, char c, size_t n);
 /* Hands the data to the caller (free() it); b is left empty. Never NULL. */
 char *gs_buf_detach(struct gs_buf *b, size_t *len);
+/* Appends the n bytes at p as lowercase hex, two digits a byte (gs_hex). */
+int gs_buf_addhex(struct gs_buf *b, const void *p, size_t n);
+/* Writes the n bytes at p as lowercase hex into dst (size > 0): as many whole bytes as fit
+ * before the terminating NUL. Returns the length written. */
+size_t gs_hex(char *dst, size_t size, const void *p, size_t n);
 
 /* ------------------------------------------------------------------------------------------
  * Growable array of fixed-size items (used for profile tables). cap bounds the count.

@@ -195,14 +195,14 @@ enum {
 /* Works out the runtime layout of the Go binary e. pcln may be NULL (it is then opened and
  * freed inside); it is needed only for the code scan of a binary without .symtab. Offsets:
  * DWARF when present (unless GS_LAYOUT_NO_DWARF), completed by the table of the binary's Go
- * minor version and arch when there is one; without DWARF, that table alone (the nearest
- * one, flagged GS_LAYOUT_APPROXIMATE, outside 1.21–1.26).
+ * minor version and arch when there is one; without DWARF, or with DWARF libdw cannot read,
+ * that table alone (the nearest one, flagged GS_LAYOUT_APPROXIMATE, outside 1.21–1.26).
  * Addresses: .symtab, else DWARF, else the code scan; a symbol found by none stays unknown
  * (not an error). Wait reasons: read from the binary's runtime.waitReasonStrings when its
  * address is known and every entry is a readable string, else the table's. The layout does
  * not point into e (e may be freed first). *out is freed with gs_layout_free. Errors:
  * -ENOTSUP not amd64/arm64 or Go older than 1.18 without DWARF, -ENOENT not a Go binary,
- * -EBADMSG malformed DWARF that was needed, -ENOMEM. */
+ * -EBADMSG malformed DWARF that was needed (-E2BIG when it was past the DIE cap), -ENOMEM. */
 int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned flags,
 		   struct gs_ctx *ctx, struct gs_layout **out);
 void gs_layout_free(struct gs_layout *l);
@@ -245,5 +245,7 @@ const char *gs_layout_wait_reason(const struct gs_layout *l, unsigned r);
 size_t gs_layout_wait_reason_count(const struct gs_layout *l);
 enum gs_layout_source gs_layout_wait_reason_source(const struct gs_layout *l);
 const char *gs_layout_source_name(enum gs_layout_source s); /* "dwarf", "table", ... */
+/* "unknown", "map", "slice" (the words of the table format); "unknown" out of range. */
+const char *gs_layout_labels_name(enum gs_labels_repr r);
 
 #endif

@@ -84,6 +84,31 @@ int gs_buf_pad(struct gs_buf *b, char c, size_t n)
 	return 0;
 }
 
+size_t gs_hex(char *dst, size_t size, const void *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *bytes = p;
+	size_t k = 0;
+	for (size_t i = 0; i < n && k + 2 < size; i++) {
+		dst[k++] = digits[bytes[i] >> 4];
+		dst[k++] = digits[bytes[i] & 15];
+	}
+	dst[k] = '\0';
+	return k;
+}
+
+int gs_buf_addhex(struct gs_buf *b, const void *p, size_t n)
+{
+	size_t digits;
+	if (gs_mul_overflows(n, 2, &digits))
+		return -E2BIG;
+	int err = gs_buf_grow(b, digits);
+	if (err)
+		return err;
+	b->len += gs_hex(b->data + b->len, digits + 1, p, n);
+	return 0;
+}
+
 int gs_buf_vaddf(struct gs_buf *b, const char *fmt, va_list ap)
 {
 	va_list cp;

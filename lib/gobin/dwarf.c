@@ -399,6 +399,7 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 	Elf *elf = NULL;
 	Dwarf *dw = NULL;
 	char *copy = NULL;
+	size_t wait_array_len = l->wait_array_len;
 	int err = 0;
 
 	if (!gs_elf_has_dwarf(e))
@@ -447,13 +448,19 @@ int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 	}
 	if (l->go_version[0] == 0 && fd->producer_version[0]) {
 		snprintf(l->go_version, sizeof(l->go_version), "%s", fd->producer_version);
-		const char *p = l->go_version + 4;
-		int minor = 0;
-		while (*p >= '0' && *p <= '9' && minor < 1000)
-			minor = minor * 10 + (*p++ - '0');
-		l->minor = minor;
+		l->minor = gs_layout_parse_minor(l->go_version);
 	}
 out:
+	if (err) {
+		/* the addresses noted before the failure go too: l is as it was */
+		for (size_t s = 0; s < GS_LS_COUNT; s++) {
+			if (l->addr_src[s] != GS_LAYOUT_SRC_DWARF)
+				continue;
+			l->addr[s] = 0;
+			l->addr_src[s] = GS_LAYOUT_SRC_NONE;
+		}
+		l->wait_array_len = wait_array_len;
+	}
 	free(fd);
 	if (dw)
 		dwarf_end(dw);

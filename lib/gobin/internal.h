@@ -33,6 +33,7 @@ struct gs_pclntab {
 	uint64_t text_start;
 	uint64_t gofunc;
 	bool have_gofunc;
+	uint64_t moduledata; /* address of runtime.firstmoduledata; 0 when not found */
 	size_t funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
 	size_t last_nul;        /* offset of the last NUL byte of data */
 	const uint8_t *functab; /* nfunc + 1 pairs of u32 */

@@ -132,6 +132,13 @@ static const char *const source_names[] = {
 	[GS_LAYOUT_SRC_SCAN] = "scan",     [GS_LAYOUT_SRC_BINARY] = "binary",
 };
 
+/* The words of the table format's labels line, and of goscope info. */
+static const char *const labels_names[] = {
+	[GS_LABELS_UNKNOWN] = "unknown",
+	[GS_LABELS_MAP] = "map",
+	[GS_LABELS_SLICE] = "slice",
+};
+
 /* The Go minor versions the tables cover. */
 #define GS_LAYOUT_MIN_MINOR 21
 #define GS_LAYOUT_MAX_MINOR 26
@@ -152,6 +159,11 @@ const char *gs_layout_symbol_name(enum gs_layout_symbol s)
 const char *gs_layout_source_name(enum gs_layout_source s)
 {
 	return (unsigned)s < GS_ARRAY_LEN(source_names) ? source_names[s] : "none";
+}
+
+const char *gs_layout_labels_name(enum gs_labels_repr r)
+{
+	return (unsigned)r < GS_ARRAY_LEN(labels_names) ? labels_names[r] : "unknown";
 }
 
 struct gs_layout *gs_layout_alloc(void)
@@ -262,8 +274,7 @@ enum gs_layout_source gs_layout_wait_reason_source(const struct gs_layout *l)
 	return (enum gs_layout_source)l->wait_src;
 }
 
-/* "go1.22.12", "go1.26rc1", "devel go1.27-abc": the minor number, or 0. */
-static int parse_minor(const char *v)
+int gs_layout_parse_minor(const char *v)
 {
 	const char *p = strstr(v, "go1.");
 	int minor = 0;
@@ -358,7 +369,7 @@ static int parse_line(struct gs_layout *l, const char *s, size_t n, size_t linen
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad go line", lineno);
 		memcpy(l->go_version, tok[1], tlen[1]);
 		l->go_version[tlen[1]] = 0;
-		l->minor = parse_minor(l->go_version);
+		l->minor = gs_layout_parse_minor(l->go_version);
 		if (l->minor == 0)
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad Go version", lineno);
 		*seen_go = true;
@@ -373,9 +384,7 @@ static int parse_line(struct gs_layout *l, const char *s, size_t n, size_t linen
 		return 0;
 	}
 	if (tok_is(tok[0], tlen[0], "labels") && k == 2) {
-		/* in enum gs_labels_repr order */
-		static const char *const reprs[] = {"unknown", "map", "slice"};
-		int w = word_index(tok[1], tlen[1], reprs, GS_ARRAY_LEN(reprs));
+		int w = word_index(tok[1], tlen[1], labels_names, GS_ARRAY_LEN(labels_names));
 		if (l->labels_src != GS_LAYOUT_SRC_NONE || w < 0)
 			return gs_ctx_err(ctx, -EBADMSG, "layout table line %zu: bad labels line", lineno);
 		l->labels = (enum gs_labels_repr)w;
@@ -460,10 +469,9 @@ out:
 
 int gs_layout_format(const struct gs_layout *l, struct gs_buf *out)
 {
-	static const char *const labels[] = {"unknown", "map", "slice"};
 	int err = 0;
 	err |= gs_buf_addf(out, "go\t%s\narch\t%s\nlabels\t%s\n", l->go_version, gs_arch_name(l->arch),
-			   labels[l->labels <= GS_LABELS_SLICE ? l->labels : 0]);
+			   gs_layout_labels_name(l->labels));
 	for (size_t f = 0; f < GS_LF_COUNT; f++)
 		if (l->off[f] != GS_LAYOUT_UNKNOWN)
 			err |= gs_buf_addf(out, "field\t%s\t%u\t%u\n", field_names[f], l->off[f],
@@ -527,19 +535,38 @@ static int merge_table(struct gs_layout *l, const struct gs_layout *t)
 	return 0;
 }
 
+/* The wanted globals in one pass over .symtab, then one over .dynsym for those .symtab lacks
+ * (the first symbol of a name counts, as for gs_elf_symbol_find). */
 static void symtab_addrs(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx)
 {
-	for (size_t s = 0; s < GS_LS_COUNT; s++) {
-		struct gs_elf_symbol sym;
-		struct gs_ctx quiet = *ctx;
-		if (gs_elf_symbol_find(e, symbol_names[s], &quiet, &sym) != 0)
-			continue;
-		if (sym.shndx == SHN_UNDEF)
-			continue;
-		l->addr[s] = sym.value;
-		l->addr_src[s] = GS_LAYOUT_SRC_SYMTAB;
-		if (s == GS_LS_WAITREASONSTRINGS && sym.size % 16 == 0 && sym.size / 16 <= GS_LAYOUT_MAX_WAIT_REASONS)
-			l->wait_array_len = sym.size / 16;
+	static const char prefix[] = "runtime."; /* of every name in symbol_names */
+	const size_t prefix_len = sizeof(prefix) - 1;
+	bool seen[GS_LS_COUNT] = {false};
+	struct gs_ctx quiet = *ctx;
+
+	for (int dynamic = 0; dynamic < 2; dynamic++) {
+		const struct gs_elf_symbol *syms;
+		size_t n;
+		if (gs_elf_symbols(e, dynamic, &quiet, &syms, &n) != 0)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			const struct gs_elf_symbol *sym = &syms[i];
+			if (strncmp(sym->name, prefix, prefix_len) != 0)
+				continue;
+			for (size_t s = 0; s < GS_LS_COUNT; s++) {
+				if (seen[s] || strcmp(sym->name + prefix_len, symbol_names[s] + prefix_len))
+					continue;
+				seen[s] = true;
+				if (sym->shndx == SHN_UNDEF)
+					break;
+				l->addr[s] = sym->value;
+				l->addr_src[s] = GS_LAYOUT_SRC_SYMTAB;
+				if (s == GS_LS_WAITREASONSTRINGS && sym->size % 16 == 0 &&
+				    sym->size / 16 <= GS_LAYOUT_MAX_WAIT_REASONS)
+					l->wait_array_len = sym->size / 16;
+				break;
+			}
+		}
 	}
 }
 
@@ -604,9 +631,9 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 	struct gs_buildinfo bi;
 	struct gs_layout *l = NULL, *table = NULL;
 	struct gs_pclntab *own_pcln = NULL;
-	struct gs_ctx quiet;
+	struct gs_ctx quiet, dwarf_ctx;
 	bool dwarf_ok = false;
-	int err;
+	int err, dwarf_err = -ENOENT;
 
 	*out = NULL;
 	memset(&bi, 0, sizeof(bi));
@@ -622,19 +649,29 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 	err = gs_buildinfo_read(e, &quiet, &bi);
 	if (err == 0 && bi.go_version && strlen(bi.go_version) < sizeof(l->go_version)) {
 		snprintf(l->go_version, sizeof(l->go_version), "%s", bi.go_version);
-		l->minor = parse_minor(l->go_version);
+		l->minor = gs_layout_parse_minor(l->go_version);
 	}
 	gs_buildinfo_release(&bi);
 
+	/* DWARF that cannot be read (-EBADMSG, -E2BIG) is no worse than none: the table gives
+	 * the offsets, as for a stripped binary. Its error is reported only when nothing else
+	 * can stand in for it. */
 	if (!(flags & GS_LAYOUT_NO_DWARF) && gs_elf_has_dwarf(e)) {
-		err = gs_layout_dwarf(e, l, ctx);
-		if (err && err != -ENOENT)
+		dwarf_ctx = *ctx;
+		dwarf_err = gs_layout_dwarf(e, l, &dwarf_ctx);
+		if (dwarf_err == -ENOMEM) {
+			err = gs_ctx_err(ctx, -ENOMEM, "out of memory");
 			goto out;
-		dwarf_ok = err == 0;
+		}
+		dwarf_ok = dwarf_err == 0;
 	}
 	if (l->minor == 0 && !dwarf_ok) {
-		err = gs_ctx_err(ctx, -ENOENT, "not a Go executable (no Go build information%s)",
-				 gs_elf_has_dwarf(e) ? ", no runtime.g in DWARF" : ", no DWARF");
+		const char *why = gs_elf_has_dwarf(e) ? ", no runtime.g in DWARF" : ", no DWARF";
+		if (dwarf_err != -ENOENT)
+			err = gs_ctx_err(ctx, dwarf_err, "%s", gs_ctx_errmsg(&dwarf_ctx));
+		else
+			err = gs_ctx_err(ctx, -ENOENT,
+					 "not a Go executable (no Go build information%s)", why);
 		goto out;
 	}
 	if (l->minor == 0)
@@ -660,6 +697,10 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 				err = gs_ctx_err(ctx, err, "out of memory");
 				goto out;
 			}
+		} else if (!dwarf_ok && dwarf_err != -ENOENT) {
+			err = gs_ctx_err(ctx, dwarf_err, "%s (and no table for go1.%d on %s)",
+					 gs_ctx_errmsg(&dwarf_ctx), minor, gs_arch_name(arch));
+			goto out;
 		} else if (!dwarf_ok) {
 			err = gs_ctx_err(ctx, -ENOTSUP,
 					 "runtime layouts: no DWARF and no table for go1.%d on %s", minor,
@@ -678,10 +719,8 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 		}
 		l->wait_array_len = 0;
 	}
-	for (size_t s = 0; s < GS_LS_COUNT; s++) {
-		if (l->addr_src[s] != GS_LAYOUT_SRC_NONE)
-			continue;
-		/* some address is missing: decode runtime code (needs the pclntab) */
+	if (gs_layout_scan_needed(l)) {
+		/* an address the scan can find is missing: decode runtime code (needs the pclntab) */
 		if (!pcln) {
 			quiet = *ctx;
 			if (gs_pclntab_open(e, &quiet, &own_pcln) == 0)
@@ -691,7 +730,6 @@ int gs_layout_open(struct gs_elf *e, const struct gs_pclntab *pcln, unsigned fla
 			quiet = *ctx;
 			gs_layout_scan(e, pcln, l, &quiet);
 		}
-		break;
 	}
 	if (l->addr_src[GS_LS_WAITREASONSTRINGS] != GS_LAYOUT_SRC_NONE)
 		binary_wait_reasons(e, l, l->wait_array_len ? l->wait_array_len : l->nwait);

@@ -39,16 +39,23 @@ struct gs_layout *gs_layout_alloc(void);
 /* Appends wait reason s (len bytes, no NUL inside) as the next index: 0, -E2BIG, -ENOMEM. */
 int gs_layout_wait_push(struct gs_layout *l, const char *s, size_t len);
 void gs_layout_wait_clear(struct gs_layout *l);
+/* The minor number of a Go version ("go1.22.12", "go1.26rc1", "devel go1.27-abc"), or 0. */
+int gs_layout_parse_minor(const char *v);
 
 /* dwarf.c: fills the fields, addresses, label representation and waitReasonStrings length
  * that e's DWARF gives, with source DWARF. 0 (also when some are missing), -ENOENT when e has
- * no DWARF, -EBADMSG when libdw cannot read it. */
+ * no DWARF or no runtime.g in it, -EBADMSG when libdw cannot read it, -E2BIG past the DIE
+ * cap, -ENOMEM. On error l keeps none of the facts the DWARF gave. */
 int gs_layout_dwarf(struct gs_elf *e, struct gs_layout *l, struct gs_ctx *ctx);
 
 /* symscan.c: fills the unknown addresses by decoding the code of small runtime functions
  * found through the pclntab (source SCAN). 0, or -ENOENT when none of them is there. */
 int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_layout *l,
 		   struct gs_ctx *ctx);
+/* Whether one of the addresses gs_layout_scan can find (allgs, allglen, allgptr, allm,
+ * waitReasonStrings, buildVersion, firstmoduledata) is still unknown in l: the others (sched,
+ * allp, the TLS symbols) it never looks for, so their absence is no reason to scan. */
+bool gs_layout_scan_needed(const struct gs_layout *l);
 
 /* A data reference decoded from code. */
 enum {

@@ -170,9 +170,9 @@ static int locate(struct gs_pclntab *t, struct gs_elf *e, struct gs_ctx *ctx, co
 }
 
 /* Finds runtime.firstmoduledata by its first two words (the header address and the address
- * of funcnametab) in the writable segments. */
+ * of funcnametab) in the writable segments: its bytes and its address. */
 static int find_moduledata(const struct gs_pclntab *t, struct gs_elf *e, const uint8_t **md,
-			   size_t *avail)
+			   size_t *avail, uint64_t *addr)
 {
 	size_t flen;
 	const uint8_t *file = gs_elf_bytes(e, &flen);
@@ -190,6 +190,7 @@ static int find_moduledata(const struct gs_pclntab *t, struct gs_elf *e, const u
 				continue;
 			*md = seg + off;
 			*avail = (size_t)s->filesz - off;
+			*addr = s->vaddr + off;
 			return 0;
 		}
 	}
@@ -201,7 +202,7 @@ static void resolve_bases(struct gs_pclntab *t, struct gs_elf *e, struct gs_ctx 
 	struct gs_elf_symbol sym;
 	const uint8_t *md = NULL;
 	size_t md_len = 0;
-	bool have_md = find_moduledata(t, e, &md, &md_len) == 0;
+	bool have_md = find_moduledata(t, e, &md, &md_len, &t->moduledata) == 0;
 
 	if (gs_elf_symbol_find(e, "runtime.text", ctx, &sym) == 0) {
 		t->text_start = sym.value;

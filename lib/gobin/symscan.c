@@ -296,32 +296,6 @@ static void from_schedinit(struct scan *sc)
 	}
 }
 
-/* runtime.firstmoduledata starts with pcHeader and funcnametab's data pointer: the words
- * holding the pclntab's address and that of its name table, in writable data. */
-static void find_firstmoduledata(struct gs_elf *e, const struct gs_pclntab *t, struct gs_layout *l)
-{
-	if (!t->vaddr)
-		return;
-	for (size_t i = 0; i < gs_elf_segment_count(e); i++) {
-		const struct gs_elf_segment *seg = gs_elf_segment_at(e, i);
-		const uint8_t *p;
-		size_t avail;
-		if (seg->type != PT_LOAD || !(seg->flags & PF_W) ||
-		    gs_elf_vaddr_view(e, seg->vaddr, &p, &avail) != 0)
-			continue;
-		if (avail > seg->filesz)
-			avail = (size_t)seg->filesz;
-		for (size_t off = (8 - (seg->vaddr & 7)) & 7; off + 16 <= avail; off += 8) {
-			uint64_t w0 = (uint64_t)le32(p + off) | (uint64_t)le32(p + off + 4) << 32;
-			uint64_t w1 = (uint64_t)le32(p + off + 8) | (uint64_t)le32(p + off + 12) << 32;
-			if (w0 == t->vaddr && w1 == t->vaddr + t->funcname_off) {
-				set_addr(l, GS_LS_FIRSTMODULEDATA, seg->vaddr + off);
-				return;
-			}
-		}
-	}
-}
-
 static const struct {
 	const char *function;
 	void (*decode)(struct scan *sc);
@@ -331,6 +305,20 @@ static const struct {
 	{"runtime.waitReason.String", from_waitreason_string},
 	{"runtime.schedinit", from_schedinit},
 };
+
+/* What the decoders above set, and firstmoduledata from the pclntab. */
+static const enum gs_layout_symbol scanned[] = {
+	GS_LS_ALLGS, GS_LS_ALLGLEN, GS_LS_ALLGPTR, GS_LS_ALLM,
+	GS_LS_WAITREASONSTRINGS, GS_LS_BUILDVERSION, GS_LS_FIRSTMODULEDATA,
+};
+
+bool gs_layout_scan_needed(const struct gs_layout *l)
+{
+	for (size_t i = 0; i < GS_ARRAY_LEN(scanned); i++)
+		if (l->addr_src[scanned[i]] == GS_LAYOUT_SRC_NONE)
+			return true;
+	return false;
+}
 
 int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_layout *l,
 		   struct gs_ctx *ctx)
@@ -369,6 +357,9 @@ int gs_layout_scan(struct gs_elf *e, const struct gs_pclntab *pcln, struct gs_la
 		any = true;
 	}
 	free(sc);
-	find_firstmoduledata(e, pcln, l);
+	/* found by the pclntab's reader: the words holding the table's address and that of its
+	 * name table, the first fields of moduledata */
+	if (pcln->moduledata)
+		set_addr(l, GS_LS_FIRSTMODULEDATA, pcln->moduledata);
 	return any ? 0 : gs_ctx_err(ctx, -ENOENT, "runtime functions to scan not found");
 }

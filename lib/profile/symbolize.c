@@ -482,12 +482,10 @@ static int rewrite_stack(struct sym *y, uint32_t s, uint32_t *out)
 static void hex_build_id(const struct gs_elf *e, char *buf, size_t cap)
 {
 	const uint8_t *id;
-	size_t len, k = 0;
+	size_t len;
 	buf[0] = '\0';
-	if (gs_elf_gnu_build_id(e, &id, &len))
-		return;
-	for (size_t i = 0; i < len && k + 3 <= cap; i++, k += 2)
-		snprintf(buf + k, cap - k, "%02x", id[i]);
+	if (gs_elf_gnu_build_id(e, &id, &len) == 0)
+		gs_hex(buf, cap, id, len);
 }
 
 static const char *base_name(const char *path)

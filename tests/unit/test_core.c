@@ -74,6 +74,27 @@ static void test_buf(void **state)
 	free(s);
 }
 
+static void test_hex(void **state)
+{
+	static const uint8_t bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+	char small[6];
+	struct gs_buf b = GS_BUF_INIT;
+	assert_int_equal(gs_hex(small, sizeof(small), bytes, sizeof(bytes)), 4);
+	assert_string_equal(small, "000f"); /* whole bytes only */
+	assert_int_equal(gs_hex(small, 1, bytes, sizeof(bytes)), 0);
+	assert_string_equal(small, "");
+	assert_int_equal(gs_buf_addstr(&b, "x="), 0);
+	assert_int_equal(gs_buf_addhex(&b, bytes, sizeof(bytes)), 0);
+	assert_int_equal(gs_buf_addhex(&b, bytes, 0), 0);
+	assert_string_equal(b.data, "x=000fa5ff");
+	assert_int_equal(b.len, 10);
+	gs_buf_release(&b);
+	gs_buf_init(&b, 5);
+	assert_int_equal(gs_buf_addhex(&b, bytes, 3), -E2BIG);
+	assert_int_equal(b.len, 0);
+	gs_buf_release(&b);
+}
+
 static void test_arena(void **state)
 {
 	struct gs_arena a;
@@ -161,7 +182,7 @@ int main(void)
 		cmocka_unit_test(test_rd_varint), cmocka_unit_test(test_rd_bounds),
 		cmocka_unit_test(test_buf),       cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_strtab),    cmocka_unit_test(test_json),
-		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse),     cmocka_unit_test(test_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

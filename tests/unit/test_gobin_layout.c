@@ -2,14 +2,59 @@
  * (a round trip, and every kind of garbage rejected), the built-in tables of every Go
  * version and arch (complete, and agreeing with facts checked by hand in the runtime
  * sources), the names, the data-reference decoder of the stripped-binary scan on real
- * instructions, and gs_layout_open on the toolchain's own go command. */
+ * instructions, and gs_layout_open on a probe built at test time (its DWARF against the
+ * table of its Go version, and with its DWARF made unreadable) and on the toolchain's own go
+ * command (the stripped-binary scan against its .symtab). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include "go_fixture.h"
 #include "goscope/layout.h"
 #include "gobin/layout_internal.h"
+
+/* The probe of tests/fixtures/go/layoutprobe built with DWARF by the installed Go (whose
+ * version has a table), once for the tests that need it; path "" when Go is missing. */
+static char probe_path[4096];
+
+static int setup(void **state)
+{
+	if (gs_test_build_go_fixture("layoutprobe", "", probe_path, sizeof(probe_path)) != 0)
+		probe_path[0] = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	if (probe_path[0]) {
+		unlink(probe_path);
+		*strrchr(probe_path, '/') = 0;
+		rmdir(probe_path);
+	}
+	return 0;
+}
+
+/* The probe's bytes in a buffer of their own (the caller frees it). */
+static uint8_t *read_probe(size_t *len)
+{
+	FILE *f = fopen(probe_path, "rb");
+	uint8_t *buf = NULL;
+	long n;
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n > 0);
+	rewind(f);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
 
 static const char good[] = "# a comment\n"
 			   "go\tgo1.22.12\n"
@@ -177,39 +222,105 @@ static void test_names(void **state)
 		assert_non_null(gs_layout_symbol_name(s));
 	assert_null(gs_layout_symbol_name(GS_LS_COUNT));
 	assert_string_equal(gs_layout_source_name(GS_LAYOUT_SRC_SCAN), "scan");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_UNKNOWN), "unknown");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_MAP), "map");
+	assert_string_equal(gs_layout_labels_name(GS_LABELS_SLICE), "slice");
+	assert_string_equal(gs_layout_labels_name((enum gs_labels_repr)7), "unknown");
 }
 
-/* The go command has a symbol table: the addresses come from it, the offsets from its DWARF
- * or its version's table, and agree with the table in both cases. */
-static void test_go_command(void **state)
+/* The probe's layout from its own DWARF (every field it knows has source DWARF) is exactly
+ * the table of its Go version: offsets, sizes, labels, wait reasons. The addresses come from
+ * its .symtab. */
+static void test_dwarf_matches_table(void **state)
 {
-	static const char *const paths[] = {"/usr/local/go/bin/go", "/usr/lib/go/bin/go"};
 	struct gs_ctx ctx;
-	struct gs_elf *e = NULL;
-	gs_ctx_init(&ctx);
-	for (size_t i = 0; i < GS_ARRAY_LEN(paths) && !e; i++)
-		if (gs_elf_open_path(paths[i], &ctx, &e) != 0)
-			e = NULL;
-	if (!e)
-		skip();
+	struct gs_elf *e;
 	struct gs_layout *l, *t;
+	size_t from_dwarf = 0;
+	if (!probe_path[0])
+		skip();
+	gs_ctx_init(&ctx);
+	assert_int_equal(gs_elf_open_path(probe_path, &ctx, &e), 0);
+	assert_true(gs_elf_has_dwarf(e));
 	assert_int_equal(gs_layout_open(e, NULL, 0, &ctx, &l), 0);
-	assert_int_equal(gs_layout_open(e, NULL, GS_LAYOUT_NO_DWARF, &ctx, &t), 0);
 	assert_true(gs_layout_go_minor(l) >= 21);
+	if (gs_layout_from_table(gs_layout_go_minor(l), gs_layout_arch(l), &ctx, &t) != 0)
+		fail_msg("no table for the installed Go: %s", gs_ctx_errmsg(&ctx));
 	for (int f = 0; f < GS_LF_COUNT; f++) {
-		assert_int_equal(gs_layout_off(l, f), gs_layout_off(t, f));
-		assert_int_equal(gs_layout_size(l, f), gs_layout_size(t, f));
+		if (gs_layout_off(l, f) != GS_LAYOUT_UNKNOWN) {
+			if (gs_layout_field_source(l, f) != GS_LAYOUT_SRC_DWARF)
+				fail_msg("%s: source %s, not dwarf", gs_layout_field_name(f),
+					 gs_layout_source_name(gs_layout_field_source(l, f)));
+			from_dwarf++;
+		}
+		if (gs_layout_off(l, f) != gs_layout_off(t, f) ||
+		    gs_layout_size(l, f) != gs_layout_size(t, f))
+			fail_msg("%s: DWARF %u/%u, table %u/%u", gs_layout_field_name(f),
+				 gs_layout_off(l, f), gs_layout_size(l, f), gs_layout_off(t, f),
+				 gs_layout_size(t, f));
 	}
-	uint64_t addr;
-	enum gs_layout_source src;
-	assert_int_equal(gs_layout_addr(l, GS_LS_ALLGLEN, &addr, &src), 0);
-	assert_true(addr != 0);
+	assert_true(from_dwarf > 0);
+	assert_int_equal(gs_layout_labels(l), gs_layout_labels(t));
 	assert_int_equal(gs_layout_wait_reason_count(l), gs_layout_wait_reason_count(t));
 	for (unsigned r = 0; r < gs_layout_wait_reason_count(l); r++)
 		assert_string_equal(gs_layout_wait_reason(l, r), gs_layout_wait_reason(t, r));
+	uint64_t addr;
+	enum gs_layout_source src;
+	assert_int_equal(gs_layout_addr(l, GS_LS_ALLGLEN, &addr, &src), 0);
+	assert_int_equal(src, GS_LAYOUT_SRC_SYMTAB);
+	assert_true(addr != 0);
 	gs_layout_free(l);
 	gs_layout_free(t);
 	gs_elf_free(e);
+}
+
+/* DWARF that libdw cannot read (the probe's .debug_info, .debug_line and .debug_frame
+ * overwritten past their compression headers: no section decompresses, and libdw gives up
+ * with "no DWARF information") is no worse than none: the table of the probe's version
+ * gives the layout, as for a stripped binary. */
+static void test_unreadable_dwarf(void **state)
+{
+	static const char *const sections[] = {".debug_info", ".debug_line", ".debug_frame"};
+	struct gs_ctx ctx;
+	struct gs_elf *e;
+	struct gs_layout *l, *t;
+	size_t len;
+	if (!probe_path[0])
+		skip();
+	gs_ctx_init(&ctx);
+	uint8_t *bytes = read_probe(&len);
+	assert_int_equal(gs_elf_open_mem(bytes, len, &ctx, &e), 0);
+	assert_true(gs_elf_has_dwarf(e));
+	assert_int_equal(gs_layout_open(e, NULL, GS_LAYOUT_NO_DWARF, &ctx, &t), 0);
+	for (size_t i = 0; i < GS_ARRAY_LEN(sections); i++) {
+		const struct gs_elf_section *s = gs_elf_section(e, sections[i]);
+		assert_non_null(s);
+		assert_true(s->size > 64 && s->offset + s->size <= len);
+		memset(bytes + s->offset + 24, 0xff, (size_t)s->size - 24);
+	}
+	/* the input does take the path under test */
+	l = gs_layout_alloc();
+	assert_non_null(l);
+	assert_int_equal(gs_layout_dwarf(e, l, &ctx), -EBADMSG);
+	gs_layout_free(l);
+	if (gs_layout_open(e, NULL, 0, &ctx, &l) != 0)
+		fail_msg("unreadable DWARF fails the layout: %s", gs_ctx_errmsg(&ctx));
+	assert_int_equal(gs_layout_field_source(l, GS_LF_G_GOID), GS_LAYOUT_SRC_TABLE);
+	for (int f = 0; f < GS_LF_COUNT; f++) {
+		assert_int_equal(gs_layout_off(l, f), gs_layout_off(t, f));
+		assert_int_equal(gs_layout_size(l, f), gs_layout_size(t, f));
+		if (gs_layout_off(l, f) != GS_LAYOUT_UNKNOWN)
+			assert_int_equal(gs_layout_field_source(l, f), GS_LAYOUT_SRC_TABLE);
+	}
+	/* the addresses still come from .symtab */
+	uint64_t addr;
+	enum gs_layout_source src;
+	assert_int_equal(gs_layout_addr(l, GS_LS_ALLGS, &addr, &src), 0);
+	assert_int_equal(src, GS_LAYOUT_SRC_SYMTAB);
+	gs_layout_free(l);
+	gs_layout_free(t);
+	gs_elf_free(e);
+	free(bytes);
 }
 
 /* Instructions of runtime.allgadd as go1.21.13 (amd64) and go1.26.8 (arm64) compiled them,
@@ -329,10 +440,11 @@ int main(void)
 		cmocka_unit_test(test_parse_garbage),
 		cmocka_unit_test(test_builtin_tables),
 		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_go_command),
+		cmocka_unit_test(test_dwarf_matches_table),
 		cmocka_unit_test(test_code_refs_amd64),
 		cmocka_unit_test(test_code_refs_arm64),
 		cmocka_unit_test(test_go_command_scan),
+		cmocka_unit_test(test_unreadable_dwarf),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
