@@ -172,8 +172,8 @@ struct gs_combine_opts {
 	bool diff_base; /* bases mark their samples pprof::base=true instead of cancelling */
 	bool normalize; /* scale the source to the base's per-type totals first */
 	bool all_frames; /* keep frames that drop_frames would remove */
-	const char *symbolize; /* pprof's -symbolize value: only "none"/"no", "force" and
-				* "demangle=..." matter (Go profiles come symbolized) */
+	struct gs_symbolize_mode symbolize; /* pprof's -symbolize (gs_symbolize_mode_parse):
+					     * off, force and demangle matter here */
 };
 
 /* The whole of pprof's source handling after fetching: merges the sources and the bases
