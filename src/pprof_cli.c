@@ -176,6 +176,20 @@ static int open_binary(struct gs_pprof_cli *c, struct gs_ctx *ctx)
 	return 0;
 }
 
+/* Library warnings, one line each, as goscope warnings; prefix (a source name, or NULL)
+ * goes before each line. */
+static void print_warnings(const char *prefix, const struct gs_buf *w)
+{
+	for (const char *s = w->data; s && *s;) {
+		size_t n = strcspn(s, "\n");
+		if (prefix)
+			warn("%s: %.*s", prefix, (int)n, s);
+		else
+			warn("%.*s", (int)n, s);
+		s += n + (s[n] == '\n');
+	}
+}
+
 static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c,
 		     const struct gs_symbolize_mode *mode, struct gs_ctx *ctx, struct gs_profile **ps)
 {
@@ -195,11 +209,7 @@ static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c,
 		struct gs_symbolize_opts so = {c->binary, mode->force};
 		struct gs_buf warnings = GS_BUF_INIT;
 		err = gs_profile_symbolize(ps[i], c->bin_elf, c->bin_tab, &so, ctx, &warnings);
-		for (const char *s = warnings.data; s && *s;) {
-			size_t n = strcspn(s, "\n");
-			warn("%s: %.*s", src, (int)n, s);
-			s += n + (s[n] == '\n');
-		}
+		print_warnings(src, &warnings);
 		gs_buf_release(&warnings);
 		if (err)
 			return fail_ctx(ctx, err, "cannot symbolize '%s'", src);
@@ -244,17 +254,6 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 	return rc;
 }
 
-/* pprof's warnings, one line each, as goscope warnings. */
-static void print_warnings(const struct gs_buf *w)
-{
-	for (const char *s = w->data; s && *s;) {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		warn("%.*s", (int)n, s);
-		s = e ? e + 1 : s + n;
-	}
-}
-
 int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct gs_ctx *ctx,
 			struct gs_report **out)
 {
@@ -266,6 +265,6 @@ int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct
 	int err = gs_report_new(p, &c->opts, kind, ctx, out);
 	if (err)
 		return fail("%s", gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx) : strerror(-err));
-	print_warnings(&(*out)->warnings);
+	print_warnings(NULL, &(*out)->warnings);
 	return 0;
 }
