@@ -297,6 +297,10 @@ static inline int64_t gs_report_sample_divisor(const struct gs_report *r, size_t
 	return r->mean ? gs_profile_values(r->prof, i)[0] : 0;
 }
 
+/* Sets f to format r's values: its sample unit, output unit and 1/divide_by ratio. f borrows
+ * r's strings. */
+void gs_report_measure_fmt(const struct gs_report *r, struct gs_measure_fmt *f);
+
 /* pprof's rpt.formatValue, appended to b: v × ratio scaled from the sample unit to the
  * report's output unit, "%.2f" with ".00" trimmed ("1.50s", "41MB", "0"). */
 int gs_report_format_value(const struct gs_report *r, int64_t v, struct gs_buf *b);

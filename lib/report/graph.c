@@ -832,7 +832,7 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 	/* The report unit (selectOutputUnit). */
 	struct gs_measure_fmt f;
 	int64_t min_value = 0;
-	gs_measure_fmt_init(&f, r->sample_unit, r->output_unit, r->opts.divide_by);
+	gs_report_measure_fmt(r, &f);
 	for (size_t i = 0; i < g->n_nodes; i++)
 		min_value = gs_measure_min_fold(min_value, gs_graph_node_flat(&g->nodes[i]),
 						gs_graph_node_cum(&g->nodes[i]));

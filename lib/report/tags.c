@@ -427,13 +427,6 @@ static void tags_release(struct tags *t)
 	free(t->values);
 }
 
-static void report_fmt(const struct gs_report *r, struct gs_measure_fmt *f)
-{
-	f->sample_unit = r->sample_unit;
-	f->output_unit = r->output_unit;
-	f->ratio = r->ratio;
-}
-
 /* End of the values of the key at values[start]. */
 static size_t key_end(const struct tags *t, size_t start)
 {
@@ -463,7 +456,7 @@ int gs_report_tags_text(const struct gs_report *r, struct gs_out *out, struct gs
 		tags_release(&t);
 		return gs_ctx_err(ctx, err, "tags: %s", strerror(-err));
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	err = tw_init(&w, out);
 	if (!err)
 		err = gs_measure_fmt_value(&f, &total_text, r->total);
@@ -528,7 +521,7 @@ int gs_report_tags_json(const struct gs_report *r, struct gs_out *out, struct gs
 		tags_release(&t);
 		return gs_ctx_err(ctx, err, "tags: %s", strerror(-err));
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	gs_json_init(&j, out, true);
 	gs_json_obj_begin(&j);
 	gs_json_kstr(&j, "sample_type", r->sample_type);

@@ -28,9 +28,7 @@ static int traces_init(struct traces *t, const struct gs_report *r)
 	const struct gs_profile *p = r->prof;
 	memset(t, 0, sizeof(*t));
 	t->r = r;
-	t->fmt.sample_unit = r->sample_unit;
-	t->fmt.output_unit = r->output_unit;
-	t->fmt.ratio = r->ratio;
+	gs_report_measure_fmt(r, &t->fmt);
 	gs_buf_init(&t->text, 0);
 	gs_buf_init(&t->tmp, 0);
 	t->loc_frames = malloc((p->n_locations ? p->n_locations : 1) * sizeof(*t->loc_frames));

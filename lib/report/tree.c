@@ -8,13 +8,6 @@
 /* pprof's legend line ends with tab, space, tab, space. */
 #define LEGEND "      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t \n"
 
-static void report_fmt(const struct gs_report *r, struct gs_measure_fmt *f)
-{
-	f->sample_unit = r->sample_unit;
-	f->output_unit = r->output_unit;
-	f->ratio = r->ratio;
-}
-
 static bool node_shown(const struct gs_graph_node *n, const struct gs_regex *peek)
 {
 	return !peek || gs_regex_match_cstr(peek, n->name);
@@ -89,7 +82,7 @@ int gs_report_tree_text(const struct gs_report *r, const struct gs_graph *g,
 			return gs_ctx_err(ctx, -ENOENT, "no matches found for regexp: %s",
 					  peek_pattern ? peek_pattern : "");
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	err = gs_report_graph_labels(r, g, out);
 	if (!err)
 		err = gs_out_str(out, SEPARATOR LEGEND);
@@ -180,7 +173,7 @@ int gs_report_tree_json(const struct gs_report *r, const struct gs_graph *g,
 	if (peek && !matched)
 		return gs_ctx_err(ctx, -ENOENT, "no matches found for regexp: %s",
 				  peek_pattern ? peek_pattern : "");
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	gs_json_init(&j, out, true);
 	gs_json_obj_begin(&j);
 	gs_json_kstr(&j, "sample_type", r->sample_type);
