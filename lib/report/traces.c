@@ -59,16 +59,8 @@ static int loc_frames(struct traces *t, uint32_t loc, const struct frame **out, 
 		uint32_t count = l->line_count ? l->line_count : 1;
 		if (t->n_frames + count > UINT32_MAX || t->text.len > UINT32_MAX)
 			return -E2BIG;
-		if (t->n_frames + count > t->cap_frames) {
-			size_t cap = t->cap_frames ? t->cap_frames * 2 : 256;
-			while (cap < t->n_frames + count)
-				cap *= 2;
-			struct frame *f = realloc(t->frames, cap * sizeof(*f));
-			if (!f)
-				return -ENOMEM;
-			t->frames = f;
-			t->cap_frames = cap;
-		}
+		if (gs_grow_array(&t->frames, &t->cap_frames, t->n_frames + count, sizeof(*t->frames)))
+			return -ENOMEM;
 		uint64_t first = t->n_frames;
 		for (uint32_t i = 0; i < count; i++) {
 			size_t off = t->text.len;

@@ -13,11 +13,6 @@ static bool node_shown(const struct gs_graph_node *n, const struct gs_regex *pee
 	return !peek || gs_regex_match_cstr(peek, n->name);
 }
 
-static int64_t add_wrap(int64_t a, int64_t b)
-{
-	return (int64_t)((uint64_t)a + (uint64_t)b);
-}
-
 /* One caller or callee line: "%50s %s |   %s%s". pprof prints the edge's raw weight (not
  * divided for -mean) and its share of the node's cum. */
 static int edge_line(struct gs_buf *b, const struct gs_measure_fmt *f, const struct gs_graph_edge *e,
@@ -97,7 +92,7 @@ int gs_report_tree_text(const struct gs_report *r, const struct gs_graph *g,
 			const struct gs_graph_edge *e = &g->edges[g->in_edges[n->in_start + k]];
 			err = edge_line(&b, &f, e, edge_end_name(g, e->src, e->src_name), cum);
 		}
-		flat_sum = add_wrap(flat_sum, gs_graph_node_flat(n));
+		flat_sum = gs_i64_add_wrap(flat_sum, gs_graph_node_flat(n));
 		if (!err)
 			err = node_line(&b, &f, r, n, flat_sum);
 		for (uint32_t k = 0; k < n->n_out && !err; k++) {
@@ -187,7 +182,7 @@ int gs_report_tree_json(const struct gs_report *r, const struct gs_graph *g,
 		const struct gs_graph_node *n = &g->nodes[i];
 		if (!node_shown(n, peek))
 			continue;
-		flat_sum = add_wrap(flat_sum, gs_graph_node_flat(n));
+		flat_sum = gs_i64_add_wrap(flat_sum, gs_graph_node_flat(n));
 		gs_json_obj_begin(&j);
 		gs_json_kstr(&j, "name", n->name);
 		gs_measure_json_amount(&j, &f, &tmp, "flat", gs_graph_node_flat(n), r->total);
