@@ -284,8 +284,8 @@ int gs_report_traces_text(const struct gs_report *r, struct gs_out *out, struct 
 								: gs_out_add(out, "\n", 1);
 			}
 		}
-		if (!err)
-			err = gs_ctx_progress(ctx, "traces", i + 1, p->n_samples);
+		if (!err && (i & 0xffff) == 0)
+			err = gs_ctx_progress(ctx, "traces", i, p->n_samples);
 	}
 	if (!err)
 		err = gs_out_str(out, SEPARATOR);
@@ -391,8 +391,8 @@ int gs_report_traces_json(const struct gs_report *r, struct gs_out *out, struct 
 		gs_json_obj_end(&j);
 		if (!err)
 			err = out->err;
-		if (!err)
-			err = gs_ctx_progress(ctx, "traces", i + 1, p->n_samples);
+		if (!err && (i & 0xffff) == 0)
+			err = gs_ctx_progress(ctx, "traces", i, p->n_samples);
 	}
 	gs_json_arr_end(&j);
 	gs_json_obj_end(&j);
