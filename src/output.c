@@ -74,6 +74,8 @@ int gs_output_close(struct gs_output *o, bool commit)
 			err = err ? err : -errno;
 		if (err && err != -EPIPE)
 			rc = fail("cannot write to standard output: %s", strerror(-err));
+		/* dealt with here: main's last check of stdout is for output written otherwise */
+		clearerr(stdout);
 		return rc;
 	}
 	if (fflush(o->fp) || ferror(o->fp) || fsync(fileno(o->fp)))

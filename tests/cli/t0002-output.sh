@@ -83,4 +83,17 @@ stack dump2.txt
 leaks dump1.txt dump2.txt
 leaks --json dump1.txt dump2.txt
 CMDS
+
+# Any other write error on stdout fails the command, with one message.
+if [ -w /dev/full ]; then
+	for cmd in "traces big.json" "flame --json big.json" "goroutines dump1.txt"; do
+		# shellcheck disable=SC2086 # cmd is a command with its flags and input
+		"$GOSCOPE" $cmd >/dev/full 2>full.err
+		got=$?
+		[ "$got" = 2 ] || fail_test "'goscope $cmd >/dev/full' exited $got"
+		[ "$(grep -c 'cannot write to standard output: No space left on device' full.err)" = 1 ] &&
+			[ "$(wc -l <full.err)" = 1 ] ||
+			fail_test "'goscope $cmd >/dev/full' printed: $(cat full.err)"
+	done
+fi
 pass_test
