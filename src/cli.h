@@ -102,6 +102,14 @@ int gs_output_open(struct gs_output *o, const char *path);
 /* Flushes, checks for write errors and renames into place (commit) or removes the temp file
  * (!commit). Returns 0 or prints an error and returns GS_EXIT_FAIL. */
 int gs_output_close(struct gs_output *o, bool commit);
+/* Ends a report whose renderer returned err (0 or a negative errno) and returns the exit
+ * code. When err is 0 or the output's own error (o->out.err) the output is closed as by
+ * gs_output_close(o, true): a write error is reported, except a reader that closed stdout
+ * or a FIFO (-EPIPE, `goscope traces p.pb.gz | head -1`), which ends the report quietly
+ * with 0. Any other err removes the output file and prints "<fmt...>: <why>", why being
+ * ctx's message or, when ctx is NULL or has none, strerror(-err); returns GS_EXIT_FAIL. */
+int gs_output_finish(struct gs_output *o, int err, const struct gs_ctx *ctx, const char *fmt, ...)
+	GS_PRINTF(4, 5);
 
 /* Reads a whole file (or "-" for stdin) with the context's input cap. */
 int gs_read_file(const char *path, struct gs_ctx *ctx, char **data, size_t *len);

@@ -112,12 +112,7 @@ int cmd_convert(int argc, char **argv, struct gs_ctx *ctx)
 		err = gs_profile_write_json(cli.prof, &o.out, true);
 		break;
 	}
-	if (err && err != o.out.err) {
-		gs_output_close(&o, false);
-		rc = fail_ctx(ctx, err, "cannot convert '%s'", cli.pc.sources.items[0]);
-		goto out;
-	}
-	rc = gs_output_close(&o, true);
+	rc = gs_output_finish(&o, err, ctx, "cannot convert '%s'", cli.pc.sources.items[0]);
 out:
 	flame_cli_release(&cli);
 	return rc;

@@ -111,12 +111,7 @@ int cmd_flame(int argc, char **argv, struct gs_ctx *ctx)
 		err = gs_flame_write_svg(f, &page, (unsigned)width, &o.out, ctx);
 	else
 		err = gs_flame_write_html(f, &page, &o.out, ctx);
-	if (err && err != o.out.err) {
-		gs_output_close(&o, false);
-		rc = fail_ctx(ctx, err, "cannot write the flame graph");
-		goto out;
-	}
-	rc = gs_output_close(&o, true);
+	rc = gs_output_finish(&o, err, ctx, "cannot write the flame graph");
 	if (!rc && o.path)
 		fprintf(stderr, "%s: wrote %s\n", gs_cli_prog, o.path);
 out:

@@ -96,12 +96,7 @@ int cmd_folded(int argc, char **argv, struct gs_ctx *ctx)
 	} else {
 		err = gs_folded_write(cli.prof, &fo, &o.out, ctx);
 	}
-	if (err && err != o.out.err) {
-		gs_output_close(&o, false);
-		rc = fail_ctx(ctx, err, "cannot write folded stacks");
-		goto out;
-	}
-	rc = gs_output_close(&o, true);
+	rc = gs_output_finish(&o, err, ctx, "cannot write folded stacks");
 out:
 	flame_cli_release(&cli);
 	return rc;

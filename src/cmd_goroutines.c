@@ -139,12 +139,8 @@ int cmd_goroutines(int argc, char **argv, struct gs_ctx *ctx)
 		err = json ? gs_gdump_write_groups_json(s, &b, &o.out)
 			   : gs_gdump_write_groups(s, &b, &gopts, &o.out);
 	}
-	if ((rc = gs_output_close(&o, !err)))
+	if ((rc = gs_output_finish(&o, err, NULL, "cannot write the report")))
 		goto out;
-	if (err) {
-		rc = fail("cannot write the report: %s", strerror(-err));
-		goto out;
-	}
 	rc = s->n_unreadable ? GS_EXIT_PARTIAL : GS_EXIT_OK;
 	if (s->n_unreadable)
 		warn("%llu goroutines could not be read completely", (unsigned long long)s->n_unreadable);

@@ -114,10 +114,7 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		goto out;
 	err = json ? gs_gdump_write_leaks_json(cs, n, &leaks, &o.out)
 		   : gs_gdump_write_leaks(cs, n, &leaks, &o.out);
-	if ((rc = gs_output_close(&o, !err)))
-		goto out;
-	if (err)
-		rc = fail("cannot write the report: %s", strerror(-err));
+	rc = gs_output_finish(&o, err, NULL, "cannot write the report");
 out:
 	gs_gleaks_release(&leaks);
 	for (size_t i = 0; i < n; i++)

@@ -447,19 +447,13 @@ int cmd_raw(int argc, char **argv, struct gs_ctx *ctx)
 	rc = gs_output_open(&o, output);
 	if (rc)
 		goto out;
-	if (proto) {
+	if (proto)
 		err = gs_profile_encode(p, true, &o.out, ctx);
-		if (err) {
-			gs_output_close(&o, false);
-			rc = fail_ctx(ctx, err, "cannot encode '%s'", src);
-			goto out;
-		}
-	} else if (json) {
+	else if (json)
 		raw_json(p, &o.out);
-	} else {
+	else
 		raw_text(p, &o.out);
-	}
-	rc = gs_output_close(&o, true);
+	rc = gs_output_finish(&o, err, ctx, "cannot encode '%s'", src);
 out:
 	gs_profile_free(p);
 	gs_strlist_release(&pos);

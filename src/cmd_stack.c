@@ -98,12 +98,8 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 				gs_out_printf(&o.out, "incomplete: %s\n", gs_snapshot_str(s, g->unreadable));
 		}
 	}
-	if ((rc = gs_output_close(&o, !err)))
+	if ((rc = gs_output_finish(&o, err, NULL, "cannot write the stack")))
 		goto out;
-	if (err) {
-		rc = fail("cannot write the stack: %s", strerror(-err));
-		goto out;
-	}
 	rc = partial ? GS_EXIT_PARTIAL : GS_EXIT_OK;
 out:
 	free(keep);

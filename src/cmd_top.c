@@ -45,12 +45,7 @@ int cmd_top(int argc, char **argv, struct gs_ctx *ctx)
 	if ((rc = gs_output_open(&out, c.output)))
 		goto done;
 	err = c.json ? gs_report_top_json(r, g, &out.out) : gs_report_top_text(r, g, &out.out);
-	if (err && err != -EPIPE) {
-		rc = fail("cannot write the report: %s", strerror(-err));
-		gs_output_close(&out, false);
-	} else {
-		rc = gs_output_close(&out, true);
-	}
+	rc = gs_output_finish(&out, err, NULL, "cannot write the report");
 done:
 	gs_graph_free(g);
 	gs_report_free(r);

@@ -74,6 +74,8 @@ int gs_output_close(struct gs_output *o, bool commit)
 			err = err ? err : -errno;
 		if (err && err != -EPIPE)
 			rc = fail("cannot write to standard output: %s", strerror(-err));
+		/* dealt with here: main's last check of stdout is for output written otherwise */
+		clearerr(stdout);
 		return rc;
 	}
 	if (fflush(o->fp) || ferror(o->fp) || fsync(fileno(o->fp)))
@@ -89,6 +91,21 @@ int gs_output_close(struct gs_output *o, bool commit)
 	free(o->tmp_path);
 	o->tmp_path = NULL;
 	return rc ? rc : (commit ? 0 : GS_EXIT_FAIL);
+}
+
+int gs_output_finish(struct gs_output *o, int err, const struct gs_ctx *ctx, const char *fmt, ...)
+{
+	/* An error of the sink itself (a full disk, a reader that closed the pipe) is
+	 * gs_output_close's to report, or to ignore for -EPIPE. */
+	if (!err || err == o->out.err)
+		return gs_output_close(o, true);
+	gs_output_close(o, false);
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return ctx ? fail_ctx(ctx, err, "%s", what) : fail("%s: %s", what, strerror(-err));
 }
 
 int gs_read_file(const char *path, struct gs_ctx *ctx, char **data, size_t *len)

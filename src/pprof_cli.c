@@ -2,7 +2,6 @@
  * parsing (Go flag spelling, pprof's choices and legacy shorthands and their conflicts),
  * reading each source (files, stdin, URLs), refusing executables clearly, and combining them
  * with -base/-diff_base/-normalize. Facts from pprof's driver/cli.go and fetch.go. */
-#include <ctype.h>
 
 #include "pprof_cli.h"
 
@@ -162,35 +161,6 @@ static bool is_executable(const char *path)
 	return n == 4 && !memcmp(magic, "\x7f" "ELF", 4);
 }
 
-/* pprof's -symbolize modes (symbolizer.go): ':'-separated; none/no turns symbolization
- * off, remote alone means no local symbolization, force (and a demangle mode) redoes named
- * locations. Unknown words are ignored with a warning, as pprof does. */
-static bool symbolize_mode(const char *mode, bool *force)
-{
-	bool local = true;
-	*force = false;
-	for (const char *s = mode ? mode : ""; *s;) {
-		size_t n = strcspn(s, ":");
-		char w[64];
-		snprintf(w, sizeof(w), "%.*s", (int)(n < sizeof(w) - 1 ? n : sizeof(w) - 1), s);
-		for (char *q = w; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-		if (!strcmp(w, "none") || !strcmp(w, "no"))
-			return false;
-		if (!strcmp(w, "local") || !strcmp(w, "fastlocal"))
-			local = true;
-		else if (!strcmp(w, "remote"))
-			local = false;
-		else if (!strcmp(w, "force") || !strcmp(w, "demangle=full") ||
-			 !strcmp(w, "demangle=none") || !strcmp(w, "demangle=templates"))
-			*force = true;
-		else if (*w && strcmp(w, "demangle=default"))
-			warn("ignoring unrecognized symbolization option: %s", mode);
-		s += n + (s[n] == ':');
-	}
-	return local;
-}
-
 /* Takes a leading ELF executable off the sources and opens it as the Go binary. */
 static int open_binary(struct gs_pprof_cli *c, struct gs_ctx *ctx)
 {
@@ -206,10 +176,23 @@ static int open_binary(struct gs_pprof_cli *c, struct gs_ctx *ctx)
 	return 0;
 }
 
-static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c, struct gs_ctx *ctx,
-		     struct gs_profile **ps)
+/* Library warnings, one line each, as goscope warnings; prefix (a source name, or NULL)
+ * goes before each line. */
+static void print_warnings(const char *prefix, const struct gs_buf *w)
 {
-	bool force, local = symbolize_mode(c->symbolize, &force);
+	for (const char *s = w->data; s && *s;) {
+		size_t n = strcspn(s, "\n");
+		if (prefix)
+			warn("%s: %.*s", prefix, (int)n, s);
+		else
+			warn("%.*s", (int)n, s);
+		s += n + (s[n] == '\n');
+	}
+}
+
+static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c,
+		     const struct gs_symbolize_mode *mode, struct gs_ctx *ctx, struct gs_profile **ps)
+{
 	for (size_t i = 0; i < l->len; i++) {
 		const char *src = l->items[i];
 		if (is_executable(src)) {
@@ -221,16 +204,12 @@ static int load_list(const struct gs_strlist *l, struct gs_pprof_cli *c, struct 
 		int err = gs_source_load(src, &c->source, ctx, &ps[i]);
 		if (err)
 			return fail_ctx(ctx, err, "cannot read '%s'", src);
-		if (!c->bin_tab || !local)
+		if (!c->bin_tab || mode->off || !mode->local)
 			continue;
-		struct gs_symbolize_opts so = {c->binary, force};
+		struct gs_symbolize_opts so = {c->binary, mode->force};
 		struct gs_buf warnings = GS_BUF_INIT;
 		err = gs_profile_symbolize(ps[i], c->bin_elf, c->bin_tab, &so, ctx, &warnings);
-		for (const char *s = warnings.data; s && *s;) {
-			size_t n = strcspn(s, "\n");
-			warn("%s: %.*s", src, (int)n, s);
-			s += n + (s[n] == '\n');
-		}
+		print_warnings(src, &warnings);
 		gs_buf_release(&warnings);
 		if (err)
 			return fail_ctx(ctx, err, "cannot symbolize '%s'", src);
@@ -243,9 +222,11 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 	const struct gs_strlist *bases = c->diff_bases.len ? &c->diff_bases : &c->bases;
 	struct gs_profile **srcs = calloc(c->sources.len + 1, sizeof(*srcs));
 	struct gs_profile **base = calloc(bases->len + 1, sizeof(*base));
-	struct gs_combine_opts co = {c->diff_bases.len > 0, c->normalize, c->opts.all_frames,
-				     c->symbolize};
+	struct gs_combine_opts co = {c->diff_bases.len > 0, c->normalize, c->opts.all_frames};
 	int rc;
+	/* pprof warns about the value once, then ignores what it does not know */
+	if (!gs_symbolize_mode_parse(c->symbolize, &co.symbolize))
+		warn("ignoring unrecognized symbolization option: %s", c->symbolize);
 	if (!srcs || !base) {
 		free(srcs);
 		free(base);
@@ -254,9 +235,9 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 	gs_progress_enable(ctx);
 	rc = open_binary(c, ctx);
 	if (!rc)
-		rc = load_list(&c->sources, c, ctx, srcs);
+		rc = load_list(&c->sources, c, &co.symbolize, ctx, srcs);
 	if (!rc)
-		rc = load_list(bases, c, ctx, base);
+		rc = load_list(bases, c, &co.symbolize, ctx, base);
 	gs_progress_done(ctx);
 	if (rc) {
 		for (size_t i = 0; i < c->sources.len; i++)
@@ -273,17 +254,6 @@ int gs_pprof_cli_load(struct gs_pprof_cli *c, struct gs_ctx *ctx, struct gs_prof
 	return rc;
 }
 
-/* pprof's warnings, one line each, as goscope warnings. */
-static void print_warnings(const struct gs_buf *w)
-{
-	for (const char *s = w->data; s && *s;) {
-		const char *e = strchr(s, '\n');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		warn("%.*s", (int)n, s);
-		s = e ? e + 1 : s + n;
-	}
-}
-
 int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct gs_ctx *ctx,
 			struct gs_report **out)
 {
@@ -295,6 +265,6 @@ int gs_pprof_cli_report(struct gs_pprof_cli *c, enum gs_report_kind kind, struct
 	int err = gs_report_new(p, &c->opts, kind, ctx, out);
 	if (err)
 		return fail("%s", gs_ctx_errmsg(ctx)[0] ? gs_ctx_errmsg(ctx) : strerror(-err));
-	print_warnings(&(*out)->warnings);
+	print_warnings(NULL, &(*out)->warnings);
 	return 0;
 }

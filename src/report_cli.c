@@ -80,13 +80,11 @@ int gs_report_cli_run(const char *name, int argc, char **argv, struct gs_ctx *ct
 	gs_progress_enable(ctx);
 	err = render(cmd, c.json, r, g, re, pattern, &out.out, ctx);
 	gs_progress_done(ctx);
-	/* A failed report leaves no output file (a peek without a match writes nothing, as
-	 * pprof prints nothing). */
-	rc = gs_output_close(&out, err == 0);
-	if (err == -ENOENT && !rc)
+	/* A peek without a match writes nothing, as pprof prints nothing, and leaves no file. */
+	if (err == -ENOENT && !(rc = gs_output_close(&out, false)))
 		rc = fail("%s", gs_ctx_errmsg(ctx));
-	else if (err && !rc)
-		rc = fail_ctx(ctx, err, "cannot write the report");
+	else if (err != -ENOENT)
+		rc = gs_output_finish(&out, err, ctx, "cannot write the report");
 done:
 	gs_regex_free(re);
 	gs_graph_free(g);

@@ -287,6 +287,16 @@ static inline void *gs_vec_at(const struct gs_vec *v, size_t i)
 	return (char *)v->data + i * v->item;
 }
 
+/* Grows a plain array kept as a pointer and a capacity: *(void **)arr holds *cap items of
+ * size item; makes room for need items (the capacity doubles, from 16). 0, or -ENOMEM when
+ * memory or the size in bytes runs out; on failure the array and *cap are unchanged. The
+ * check that need already fits is inline; gs_grow_array_realloc (buf.c) does the growth. */
+int gs_grow_array_realloc(void *arr, size_t *cap, size_t need, size_t item);
+static inline int gs_grow_array(void *arr, size_t *cap, size_t need, size_t item)
+{
+	return need <= *cap ? 0 : gs_grow_array_realloc(arr, cap, need, item);
+}
+
 /* ------------------------------------------------------------------------------------------
  * Arena: many small allocations freed together. With GS_ARENA_MALLOC (the asan preset) each
  * allocation is a separate malloc so that ASan sees overflows.
@@ -480,6 +490,12 @@ static inline int64_t gs_i64_div(int64_t v, int64_t d)
 	if (d == -1)
 		return (int64_t)(0 - (uint64_t)v);
 	return v / d;
+}
+
+/* Go's int64 addition: wraps on overflow (C leaves signed overflow undefined). */
+static inline int64_t gs_i64_add_wrap(int64_t a, int64_t b)
+{
+	return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
 #include "goscope/banned.h"

@@ -226,6 +226,28 @@ int gs_profile_encode(const struct gs_profile *p, bool gzip, struct gs_out *out,
 struct gs_elf;
 struct gs_pclntab;
 
+/* pprof's -symbolize value (symbolizer.go), parsed once for the whole pipeline: the
+ * symbolization with the binary and the name simplification of gs_profile_combine. */
+enum gs_demangle {
+	GS_DEMANGLE_DEFAULT,   /* parameter lists and template arguments dropped */
+	GS_DEMANGLE_TEMPLATES, /* parameter lists dropped */
+	GS_DEMANGLE_FULL,      /* names kept whole */
+	GS_DEMANGLE_NONE,      /* names left as they are */
+};
+
+struct gs_symbolize_mode {
+	bool off;   /* "none"/"no": neither symbolization nor name simplification */
+	bool local; /* symbolize with the binary (false when "remote" came last) */
+	bool force; /* "force" or a demangle mode: redo locations and names that are set */
+	enum gs_demangle demangle;
+};
+
+/* Parses a ':'-separated -symbolize value (NULL or "" is the default: local, no force),
+ * case-insensitively: none, no, local, fastlocal, remote, force, demangle=default|
+ * templates|full|none; "none"/"no" ends the parse, as in pprof. Returns false when a word
+ * was not recognized (pprof warns once and ignores it); *m is set either way. */
+bool gs_symbolize_mode_parse(const char *value, struct gs_symbolize_mode *m);
+
 struct gs_symbolize_opts {
 	const char *binary_name; /* named in messages, and recorded as the file of the mappings
 				  * it symbolizes when they have none */

@@ -172,8 +172,8 @@ struct gs_combine_opts {
 	bool diff_base; /* bases mark their samples pprof::base=true instead of cancelling */
 	bool normalize; /* scale the source to the base's per-type totals first */
 	bool all_frames; /* keep frames that drop_frames would remove */
-	const char *symbolize; /* pprof's -symbolize value: only "none"/"no", "force" and
-				* "demangle=..." matter (Go profiles come symbolized) */
+	struct gs_symbolize_mode symbolize; /* pprof's -symbolize (gs_symbolize_mode_parse):
+					     * off, force and demangle matter here */
 };
 
 /* The whole of pprof's source handling after fetching: merges the sources and the bases
@@ -296,6 +296,10 @@ static inline int64_t gs_report_sample_divisor(const struct gs_report *r, size_t
 {
 	return r->mean ? gs_profile_values(r->prof, i)[0] : 0;
 }
+
+/* Sets f to format r's values: its sample unit, output unit and 1/divide_by ratio. f borrows
+ * r's strings. */
+void gs_report_measure_fmt(const struct gs_report *r, struct gs_measure_fmt *f);
 
 /* pprof's rpt.formatValue, appended to b: v × ratio scaled from the sample unit to the
  * report's output unit, "%.2f" with ".00" trimmed ("1.50s", "41MB", "0"). */

@@ -1,4 +1,5 @@
-/* Growable NUL-terminated byte buffers (gs_buf) and growable item arrays (gs_vec). */
+/* Growable NUL-terminated byte buffers (gs_buf), growable item arrays (gs_vec) and the
+ * growth of plain arrays (gs_grow_array). */
 #include "goscope/core.h"
 
 static char gs_buf_empty[1];
@@ -190,5 +191,24 @@ int gs_vec_push(struct gs_vec *v, size_t cap, void **out)
 	void *item = gs_vec_at(v, v->len++);
 	memset(item, 0, v->item);
 	*out = item;
+	return 0;
+}
+
+int gs_grow_array_realloc(void *arr, size_t *cap, size_t need, size_t item)
+{
+	void **a = arr;
+	size_t n = *cap ? *cap : 16, bytes;
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		if (gs_mul_overflows(n, 2, &n))
+			return -ENOMEM;
+	if (gs_mul_overflows(n, item, &bytes))
+		return -ENOMEM;
+	void *q = realloc(*a, bytes);
+	if (!q)
+		return -ENOMEM;
+	*a = q;
+	*cap = n;
 	return 0;
 }

@@ -65,27 +65,6 @@ static inline uint64_t gs_win_offset(const struct gs_win *w)
 	return w->base + w->start;
 }
 
-/* Grows the array at *(void **)arr, of *cap items of size item, to hold need items (capacity
- * doubles). 0 or -ENOMEM; on failure the array is unchanged. */
-static inline int gs_grow_array(void *arr, size_t *cap, size_t need, size_t item)
-{
-	void **a = arr;
-	size_t n = *cap ? *cap : 16, bytes;
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		if (gs_mul_overflows(n, 2, &n))
-			return -ENOMEM;
-	if (gs_mul_overflows(n, item, &bytes))
-		return -ENOMEM;
-	void *q = realloc(*a, bytes);
-	if (!q)
-		return -ENOMEM;
-	*a = q;
-	*cap = n;
-	return 0;
-}
-
 /* Rebuilds p's stack index after the contents of its stacks were rewritten in place (profile.c;
  * the rewrite must keep distinct stacks distinct, else -EINVAL). On failure p must be freed. */
 int gs_profile_rehash_stacks(struct gs_profile *p);

@@ -5,7 +5,6 @@
  * (RemoveUninteresting) runs last. Everything is keyed on interned indexes, so memory follows
  * the number of distinct things. */
 #include <math.h>
-#include <strings.h>
 
 #include "pipeline.h"
 
@@ -870,37 +869,19 @@ static bool looks_like_cplusplus(const char *s)
 	return strpbrk(s, "<>[]") || strstr(s, "::");
 }
 
-enum demangle_mode { DEMANGLE_DEFAULT, DEMANGLE_TEMPLATES, DEMANGLE_FULL, DEMANGLE_NONE };
-
 /* The name part of pprof's Symbolize for already symbolized profiles (Demangle). */
-static int simplify_names(struct gs_profile *p, const char *modes)
+static int simplify_names(struct gs_profile *p, const struct gs_symbolize_mode *m)
 {
-	enum demangle_mode mode = DEMANGLE_DEFAULT;
-	static const char *const names[] = {"default", "templates", "full", "none"};
-	bool force = false;
-	for (const char *s = modes ? modes : ""; *s;) {
-		const char *colon = strchr(s, ':');
-		size_t n = colon ? (size_t)(colon - s) : strlen(s);
-		if ((n == 4 && !strncasecmp(s, "none", 4)) || (n == 2 && !strncasecmp(s, "no", 2)))
-			return 0;
-		if (n == 5 && !strncasecmp(s, "force", 5))
-			force = true;
-		for (int m = 1; m < 4; m++)
-			if (n == 9 + strlen(names[m]) && !strncasecmp(s, "demangle=", 9) &&
-			    !strncasecmp(s + 9, names[m], n - 9)) {
-				mode = (enum demangle_mode)m;
-				force = true;
-			}
-		s = colon ? colon + 1 : s + n;
-	}
+	if (m->off)
+		return 0;
 	struct gs_buf b = GS_BUF_INIT;
 	int err = 0;
-	for (size_t i = 0; force && i < p->n_functions; i++) {
+	for (size_t i = 0; m->force && i < p->n_functions; i++) {
 		struct gs_function *f = &p->functions[i];
 		if (*gs_profile_str(p, f->name) && *gs_profile_str(p, f->system_name))
 			f->name = f->system_name;
 	}
-	if (mode == DEMANGLE_NONE)
+	if (m->demangle == GS_DEMANGLE_NONE)
 		return 0;
 	for (size_t i = 0; i < p->n_functions && !err; i++) {
 		struct gs_function *f = &p->functions[i];
@@ -914,9 +895,9 @@ static int simplify_names(struct gs_profile *p, const char *modes)
 		gs_buf_reset(&b);
 		if ((err = gs_buf_addstr(&b, sys)))
 			break;
-		if (mode != DEMANGLE_FULL && looks_like_cplusplus(b.data)) {
+		if (m->demangle != GS_DEMANGLE_FULL && looks_like_cplusplus(b.data)) {
 			err = remove_matching(&b, '(', ')');
-			if (!err && mode == DEMANGLE_DEFAULT)
+			if (!err && m->demangle == GS_DEMANGLE_DEFAULT)
 				err = remove_matching(&b, '<', '>');
 		}
 		if (!err)
@@ -962,7 +943,7 @@ int gs_profile_combine(struct gs_profile **srcs, size_t n_srcs, struct gs_profil
 		if ((err = gs_profile_merge(both, 2, ctx, &p)))
 			goto fail;
 	}
-	if ((err = simplify_names(p, o->symbolize)))
+	if ((err = simplify_names(p, &o->symbolize)))
 		goto fail;
 	if (!o->all_frames && (err = gs_profile_remove_uninteresting(p, ctx)))
 		goto fail;

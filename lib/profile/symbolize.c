@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <elf.h>
+#include <strings.h>
 
 #include "goscope/gobin.h"
 
@@ -791,6 +792,69 @@ static int place_mappings(struct sym *y, const char *what, struct gs_buf *warnin
 		gs_buf_addf(warnings, "%zu of %zu addresses are outside the functions of %s and stay "
 			    "unsymbolized\n", todo - resolved, todo, what);
 	return 0;
+}
+
+/* Whether the n bytes at s are word, ignoring case. */
+static bool word_is(const char *s, size_t n, const char *word)
+{
+	return n == strlen(word) && !strncasecmp(s, word, n);
+}
+
+bool gs_symbolize_mode_parse(const char *value, struct gs_symbolize_mode *m)
+{
+	/* A demangle mode may come with or without its "demangle=" prefix: pprof strips it
+	 * from any word it does not know otherwise. */
+	static const struct {
+		const char *name;
+		enum gs_demangle mode;
+	} demangles[] = {
+		{"default", GS_DEMANGLE_DEFAULT},
+		{"templates", GS_DEMANGLE_TEMPLATES},
+		{"full", GS_DEMANGLE_FULL},
+		{"none", GS_DEMANGLE_NONE},
+	};
+	bool known = true;
+	*m = (struct gs_symbolize_mode){.local = true};
+	for (const char *s = value ? value : ""; *s;) {
+		size_t n = strcspn(s, ":");
+		const char *next = s + n + (s[n] == ':');
+		if (n == 0) {
+			s = next;
+			continue;
+		}
+		if (word_is(s, n, "none") || word_is(s, n, "no")) {
+			*m = (struct gs_symbolize_mode){.off = true};
+			return known;
+		}
+		bool word_known = true;
+		if (word_is(s, n, "local") || word_is(s, n, "fastlocal")) {
+			m->local = true;
+		} else if (word_is(s, n, "remote")) {
+			m->local = false;
+		} else if (word_is(s, n, "force")) {
+			m->force = true;
+		} else {
+			const char *d = s;
+			size_t dn = n;
+			if (dn >= 9 && !strncasecmp(d, "demangle=", 9)) {
+				d += 9;
+				dn -= 9;
+			}
+			word_known = false;
+			for (size_t i = 0; i < GS_ARRAY_LEN(demangles) && !word_known; i++) {
+				if (!word_is(d, dn, demangles[i].name))
+					continue;
+				word_known = true;
+				if (demangles[i].mode != GS_DEMANGLE_DEFAULT) {
+					m->demangle = demangles[i].mode;
+					m->force = true;
+				}
+			}
+		}
+		known = known && word_known;
+		s = next;
+	}
+	return known;
 }
 
 static bool is_heap(const struct gs_profile *p)

@@ -389,18 +389,9 @@ static int flatten(struct builder *b, int si, const uint32_t *loc_start, const u
 						 st, (unsigned long long)p->limits.stack_depth);
 				goto out;
 			}
-			if (s->n_seq + (k1 - k0) > s->cap_seq) {
-				size_t c = s->cap_seq ? s->cap_seq * 2 : 4096;
-				while (c < s->n_seq + (k1 - k0))
-					c *= 2;
-				uint32_t *q = realloc(s->seq, c * sizeof(*q));
-				if (!q) {
-					err = -ENOMEM;
-					goto out;
-				}
-				s->seq = q;
-				s->cap_seq = c;
-			}
+			if ((err = gs_grow_array(&s->seq, &s->cap_seq, s->n_seq + (k1 - k0),
+						 sizeof(*s->seq))))
+				goto out;
 			memcpy(s->seq + s->n_seq, loc_frames + k0, (k1 - k0) * sizeof(*s->seq));
 			s->n_seq += k1 - k0;
 		}
@@ -571,16 +562,10 @@ static int expand(struct tree_build *tb, const struct pending *pd)
 		c.hi = pd->lo + (uint32_t)i;
 		if (!hi)
 			continue; /* stacks ending at this node */
-		if (nk == tb->cap_kids) {
-			size_t m = tb->cap_kids ? tb->cap_kids * 2 : 64;
-			struct child_sort *k2 = realloc(tb->kids, m * sizeof(*k2));
-			if (!k2)
-				return -ENOMEM;
-			tb->kids = k2;
-			tb->cap_kids = m;
-		}
+		if (gs_grow_array(&tb->kids, &tb->cap_kids, nk + 1, sizeof(*tb->kids)))
+			return -ENOMEM;
 		struct child_sort *k = &tb->kids[nk++];
-		k->weight = (int64_t)((uint64_t)c.pos + (uint64_t)c.neg);
+		k->weight = gs_i64_add_wrap(c.pos, c.neg);
 		k->name = gs_flame_str(f, f->frames[c.frame].name);
 		k->first = (uint32_t)keys[c.lo - pd->lo];
 		k->pd = c;
@@ -588,16 +573,8 @@ static int expand(struct tree_build *tb, const struct pending *pd)
 	f->nodes[node].self = self;
 	if (nk > 1)
 		qsort(tb->kids, nk, sizeof(*tb->kids), child_cmp);
-	if (tb->n_work + nk > tb->cap_work) {
-		size_t m = tb->cap_work ? tb->cap_work * 2 : 1024;
-		while (m < tb->n_work + nk)
-			m *= 2;
-		struct pending *w = realloc(tb->work, m * sizeof(*w));
-		if (!w)
-			return -ENOMEM;
-		tb->work = w;
-		tb->cap_work = m;
-	}
+	if (gs_grow_array(&tb->work, &tb->cap_work, tb->n_work + nk, sizeof(*tb->work)))
+		return -ENOMEM;
 	for (size_t i = nk; i-- > 0;)
 		tb->work[tb->n_work++] = tb->kids[i].pd;
 	return 0;

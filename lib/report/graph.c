@@ -237,14 +237,8 @@ static int intern_info(struct builder *b, const struct node_info *ni, uint32_t *
 	uint64_t h = gs_hash_bytes(ni, sizeof(*ni), 0x6e0d);
 	if (gs_idxmap_find(&b->info_map, h, info_eq, key, id) == 0)
 		return 0;
-	if (b->n_infos == b->cap_infos) {
-		size_t cap = b->cap_infos ? b->cap_infos * 2 : 1024;
-		struct node_info *p = realloc(b->infos, cap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		b->infos = p;
-		b->cap_infos = cap;
-	}
+	if (gs_grow_array(&b->infos, &b->cap_infos, b->n_infos + 1, sizeof(*b->infos)))
+		return -ENOMEM;
 	b->infos[b->n_infos] = *ni;
 	int err = gs_idxmap_intern(&b->info_map, h, info_eq, key, (uint32_t)b->n_infos, id, NULL);
 	if (err)
@@ -395,14 +389,8 @@ static int find_edge(struct builder *b, uint32_t src, uint32_t dest, bool residu
 		b->edge_cache_val[slot] = *out + 1;
 		return 0;
 	}
-	if (b->n_edges == b->cap_edges) {
-		size_t cap = b->cap_edges ? b->cap_edges * 2 : 1024;
-		struct bedge *e = realloc(b->edges, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		b->edges = e;
-		b->cap_edges = cap;
-	}
+	if (gs_grow_array(&b->edges, &b->cap_edges, b->n_edges + 1, sizeof(*b->edges)))
+		return -ENOMEM;
 	b->edges[b->n_edges] = (struct bedge){src, dest, 0, 0, 0, residual, inline_call};
 	int err = gs_idxmap_intern(&b->edge_map, h, edge_eq, key, (uint32_t)b->n_edges, out, NULL);
 	if (err)
@@ -832,7 +820,7 @@ int gs_graph_new(struct gs_report *r, struct gs_ctx *ctx, struct gs_graph **out)
 	/* The report unit (selectOutputUnit). */
 	struct gs_measure_fmt f;
 	int64_t min_value = 0;
-	gs_measure_fmt_init(&f, r->sample_unit, r->output_unit, r->opts.divide_by);
+	gs_report_measure_fmt(r, &f);
 	for (size_t i = 0; i < g->n_nodes; i++)
 		min_value = gs_measure_min_fold(min_value, gs_graph_node_flat(&g->nodes[i]),
 						gs_graph_node_cum(&g->nodes[i]));

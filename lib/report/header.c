@@ -5,10 +5,15 @@
  * reportLabels); numbers go through measure.c. */
 #include "goscope/report.h"
 
+void gs_report_measure_fmt(const struct gs_report *r, struct gs_measure_fmt *f)
+{
+	gs_measure_fmt_init(f, r->sample_unit, r->output_unit, r->opts.divide_by);
+}
+
 int gs_report_format_value(const struct gs_report *r, int64_t v, struct gs_buf *b)
 {
 	struct gs_measure_fmt f;
-	gs_measure_fmt_init(&f, r->sample_unit, r->output_unit, r->opts.divide_by);
+	gs_report_measure_fmt(r, &f);
 	return gs_measure_fmt_value(&f, b, v);
 }
 
@@ -63,7 +68,7 @@ int gs_report_profile_labels(const struct gs_report *r, struct gs_out *out)
 	}
 	if (p->duration_nanos != 0) {
 		struct gs_measure_fmt f;
-		gs_measure_fmt_init(&f, r->sample_unit, r->output_unit, r->opts.divide_by);
+		gs_report_measure_fmt(r, &f);
 		gs_measure_duration_line(&b, p->duration_nanos, r->total, &f);
 		gs_buf_addch(&b, '\n');
 	}

@@ -39,21 +39,6 @@ struct tabw {
 	int err;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t item)
-{
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap * 2 : 16;
-	while (n < need)
-		n *= 2;
-	void *q = realloc(*p, n * item);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 static size_t tw_line_cells(const struct tabw *w, size_t line)
 {
 	size_t end = line + 1 < w->n_lines ? w->line_start[line + 1] : w->n_cells;
@@ -62,7 +47,7 @@ static size_t tw_line_cells(const struct tabw *w, size_t line)
 
 static int tw_add_line(struct tabw *w)
 {
-	int err = grow((void **)&w->line_start, &w->cap_lines, w->n_lines + 1, sizeof(size_t));
+	int err = gs_grow_array(&w->line_start, &w->cap_lines, w->n_lines + 1, sizeof(size_t));
 	if (!err)
 		w->line_start[w->n_lines++] = w->n_cells;
 	return err;
@@ -107,7 +92,7 @@ static void tw_update_width(struct tabw *w)
 static size_t tw_terminate_cell(struct tabw *w)
 {
 	if (!w->err)
-		w->err = grow((void **)&w->cells, &w->cap_cells, w->n_cells + 1, sizeof(*w->cells));
+		w->err = gs_grow_array(&w->cells, &w->cap_cells, w->n_cells + 1, sizeof(*w->cells));
 	if (!w->err)
 		w->cells[w->n_cells++] = w->cell;
 	w->cell = (struct tw_cell){0, 0};
@@ -167,7 +152,7 @@ static void tw_write_lines(struct tabw *w, size_t line0, size_t line1)
 static bool tw_push(struct tabw *w, size_t line0, size_t line1, long width)
 {
 	if (!w->err)
-		w->err = grow((void **)&w->frames, &w->cap_frames, w->n_frames + 1, sizeof(*w->frames));
+		w->err = gs_grow_array(&w->frames, &w->cap_frames, w->n_frames + 1, sizeof(*w->frames));
 	if (w->err)
 		return false;
 	w->frames[w->n_frames++] = (struct tw_frame){line0, line1, line0, width};
@@ -288,11 +273,6 @@ static bool value_eq(const void *arg, uint32_t idx)
 	return k->t->values[idx].key == k->key && k->t->values[idx].name == k->name;
 }
 
-static int64_t add_wrap(int64_t a, int64_t b)
-{
-	return (int64_t)((uint64_t)a + (uint64_t)b); /* Go's int64 addition wraps */
-}
-
 static int tags_add(struct tags *t, uint32_t key, const char *name, size_t len, int64_t weight)
 {
 	uint32_t name_idx, idx;
@@ -302,7 +282,7 @@ static int tags_add(struct tags *t, uint32_t key, const char *name, size_t len, 
 		return err;
 	struct value_key k = {t, key, name_idx};
 	uint64_t h = gs_hash_u64((uint64_t)key << 32 | name_idx);
-	err = grow((void **)&t->values, &t->cap_values, t->n_values + 1, sizeof(*t->values));
+	err = gs_grow_array(&t->values, &t->cap_values, t->n_values + 1, sizeof(*t->values));
 	if (!err)
 		err = gs_idxmap_intern(&t->value_map, h, value_eq, &k, (uint32_t)t->n_values, &idx,
 				       &inserted);
@@ -310,7 +290,7 @@ static int tags_add(struct tags *t, uint32_t key, const char *name, size_t len, 
 		return err;
 	if (inserted)
 		t->values[t->n_values++] = (struct tag_value){.key = key, .name = name_idx};
-	t->values[idx].weight = add_wrap(t->values[idx].weight, weight);
+	t->values[idx].weight = gs_i64_add_wrap(t->values[idx].weight, weight);
 	return 0;
 }
 
@@ -342,7 +322,7 @@ static int tags_collect(struct tags *t)
 	}
 	for (size_t i = 0; i < p->n_samples; i++) {
 		uint32_t set = p->samples[i].labels;
-		sums[set] = add_wrap(sums[set], gs_report_sample_value(r, i));
+		sums[set] = gs_i64_add_wrap(sums[set], gs_report_sample_value(r, i));
 		seen[set] = true;
 	}
 	for (size_t set = 0; set < p->n_labelsets && !err; set++) {
@@ -427,13 +407,6 @@ static void tags_release(struct tags *t)
 	free(t->values);
 }
 
-static void report_fmt(const struct gs_report *r, struct gs_measure_fmt *f)
-{
-	f->sample_unit = r->sample_unit;
-	f->output_unit = r->output_unit;
-	f->ratio = r->ratio;
-}
-
 /* End of the values of the key at values[start]. */
 static size_t key_end(const struct tags *t, size_t start)
 {
@@ -447,7 +420,7 @@ static int64_t key_total(const struct tags *t, size_t start, size_t end)
 {
 	int64_t total = 0;
 	for (size_t i = start; i < end; i++)
-		total = add_wrap(total, t->values[i].weight);
+		total = gs_i64_add_wrap(total, t->values[i].weight);
 	return total;
 }
 
@@ -463,7 +436,7 @@ int gs_report_tags_text(const struct gs_report *r, struct gs_out *out, struct gs
 		tags_release(&t);
 		return gs_ctx_err(ctx, err, "tags: %s", strerror(-err));
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	err = tw_init(&w, out);
 	if (!err)
 		err = gs_measure_fmt_value(&f, &total_text, r->total);
@@ -528,7 +501,7 @@ int gs_report_tags_json(const struct gs_report *r, struct gs_out *out, struct gs
 		tags_release(&t);
 		return gs_ctx_err(ctx, err, "tags: %s", strerror(-err));
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	gs_json_init(&j, out, true);
 	gs_json_obj_begin(&j);
 	gs_json_kstr(&j, "sample_type", r->sample_type);

@@ -28,9 +28,7 @@ static int traces_init(struct traces *t, const struct gs_report *r)
 	const struct gs_profile *p = r->prof;
 	memset(t, 0, sizeof(*t));
 	t->r = r;
-	t->fmt.sample_unit = r->sample_unit;
-	t->fmt.output_unit = r->output_unit;
-	t->fmt.ratio = r->ratio;
+	gs_report_measure_fmt(r, &t->fmt);
 	gs_buf_init(&t->text, 0);
 	gs_buf_init(&t->tmp, 0);
 	t->loc_frames = malloc((p->n_locations ? p->n_locations : 1) * sizeof(*t->loc_frames));
@@ -61,16 +59,8 @@ static int loc_frames(struct traces *t, uint32_t loc, const struct frame **out, 
 		uint32_t count = l->line_count ? l->line_count : 1;
 		if (t->n_frames + count > UINT32_MAX || t->text.len > UINT32_MAX)
 			return -E2BIG;
-		if (t->n_frames + count > t->cap_frames) {
-			size_t cap = t->cap_frames ? t->cap_frames * 2 : 256;
-			while (cap < t->n_frames + count)
-				cap *= 2;
-			struct frame *f = realloc(t->frames, cap * sizeof(*f));
-			if (!f)
-				return -ENOMEM;
-			t->frames = f;
-			t->cap_frames = cap;
-		}
+		if (gs_grow_array(&t->frames, &t->cap_frames, t->n_frames + count, sizeof(*t->frames)))
+			return -ENOMEM;
 		uint64_t first = t->n_frames;
 		for (uint32_t i = 0; i < count; i++) {
 			size_t off = t->text.len;
@@ -294,8 +284,8 @@ int gs_report_traces_text(const struct gs_report *r, struct gs_out *out, struct 
 								: gs_out_add(out, "\n", 1);
 			}
 		}
-		if (!err)
-			err = gs_ctx_progress(ctx, "traces", i + 1, p->n_samples);
+		if (!err && (i & 0xffff) == 0)
+			err = gs_ctx_progress(ctx, "traces", i, p->n_samples);
 	}
 	if (!err)
 		err = gs_out_str(out, SEPARATOR);
@@ -401,8 +391,8 @@ int gs_report_traces_json(const struct gs_report *r, struct gs_out *out, struct 
 		gs_json_obj_end(&j);
 		if (!err)
 			err = out->err;
-		if (!err)
-			err = gs_ctx_progress(ctx, "traces", i + 1, p->n_samples);
+		if (!err && (i & 0xffff) == 0)
+			err = gs_ctx_progress(ctx, "traces", i, p->n_samples);
 	}
 	gs_json_arr_end(&j);
 	gs_json_obj_end(&j);

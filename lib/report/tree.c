@@ -8,21 +8,9 @@
 /* pprof's legend line ends with tab, space, tab, space. */
 #define LEGEND "      flat  flat%   sum%        cum   cum%   calls calls% + context \t \t \n"
 
-static void report_fmt(const struct gs_report *r, struct gs_measure_fmt *f)
-{
-	f->sample_unit = r->sample_unit;
-	f->output_unit = r->output_unit;
-	f->ratio = r->ratio;
-}
-
 static bool node_shown(const struct gs_graph_node *n, const struct gs_regex *peek)
 {
 	return !peek || gs_regex_match_cstr(peek, n->name);
-}
-
-static int64_t add_wrap(int64_t a, int64_t b)
-{
-	return (int64_t)((uint64_t)a + (uint64_t)b);
 }
 
 /* One caller or callee line: "%50s %s |   %s%s". pprof prints the edge's raw weight (not
@@ -89,7 +77,7 @@ int gs_report_tree_text(const struct gs_report *r, const struct gs_graph *g,
 			return gs_ctx_err(ctx, -ENOENT, "no matches found for regexp: %s",
 					  peek_pattern ? peek_pattern : "");
 	}
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	err = gs_report_graph_labels(r, g, out);
 	if (!err)
 		err = gs_out_str(out, SEPARATOR LEGEND);
@@ -104,7 +92,7 @@ int gs_report_tree_text(const struct gs_report *r, const struct gs_graph *g,
 			const struct gs_graph_edge *e = &g->edges[g->in_edges[n->in_start + k]];
 			err = edge_line(&b, &f, e, edge_end_name(g, e->src, e->src_name), cum);
 		}
-		flat_sum = add_wrap(flat_sum, gs_graph_node_flat(n));
+		flat_sum = gs_i64_add_wrap(flat_sum, gs_graph_node_flat(n));
 		if (!err)
 			err = node_line(&b, &f, r, n, flat_sum);
 		for (uint32_t k = 0; k < n->n_out && !err; k++) {
@@ -180,7 +168,7 @@ int gs_report_tree_json(const struct gs_report *r, const struct gs_graph *g,
 	if (peek && !matched)
 		return gs_ctx_err(ctx, -ENOENT, "no matches found for regexp: %s",
 				  peek_pattern ? peek_pattern : "");
-	report_fmt(r, &f);
+	gs_report_measure_fmt(r, &f);
 	gs_json_init(&j, out, true);
 	gs_json_obj_begin(&j);
 	gs_json_kstr(&j, "sample_type", r->sample_type);
@@ -194,7 +182,7 @@ int gs_report_tree_json(const struct gs_report *r, const struct gs_graph *g,
 		const struct gs_graph_node *n = &g->nodes[i];
 		if (!node_shown(n, peek))
 			continue;
-		flat_sum = add_wrap(flat_sum, gs_graph_node_flat(n));
+		flat_sum = gs_i64_add_wrap(flat_sum, gs_graph_node_flat(n));
 		gs_json_obj_begin(&j);
 		gs_json_kstr(&j, "name", n->name);
 		gs_measure_json_amount(&j, &f, &tmp, "flat", gs_graph_node_flat(n), r->total);

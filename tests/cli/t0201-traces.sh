@@ -75,4 +75,11 @@ expect_exit 2 "$GOSCOPE" traces "$SCRATCH/garbage"
 expect_exit 2 "$GOSCOPE" traces -sample_index=9 "$SCRATCH/cpu.pb.gz"
 expect_exit 2 "$GOSCOPE" traces -focus='(' "$SCRATCH/cpu.pb.gz"
 expect_exit 0 "$GOSCOPE" traces -h
+
+# An unknown -symbolize word is warned about once, though sources and bases are both loaded,
+# and ignored.
+"$GOSCOPE" traces -symbolize=bogus -base="$SCRATCH/raw.pb.gz" "$SCRATCH/raw.pb.gz" \
+	>/dev/null 2>"$SCRATCH/symbolize.err" || fail_test "traces -symbolize=bogus exited $?"
+n=$(grep -c 'ignoring unrecognized symbolization option: bogus' "$SCRATCH/symbolize.err")
+[ "$n" = 1 ] || fail_test "-symbolize=bogus warned $n times: $(cat "$SCRATCH/symbolize.err")"
 pass_test

@@ -95,6 +95,31 @@ static void test_hex(void **state)
 	gs_buf_release(&b);
 }
 
+/* gs_grow_array: doubles from 16, leaves a fitting array alone, and refuses a size in
+ * bytes that overflows without touching the array; gs_i64_add_wrap wraps as Go does. */
+static void test_grow_array(void **state)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0;
+	assert_int_equal(gs_grow_array(&a, &cap, 1, sizeof(*a)), 0);
+	assert_non_null(a);
+	assert_int_equal(cap, 16);
+	a[15] = 7;
+	assert_int_equal(gs_grow_array(&a, &cap, 33, sizeof(*a)), 0);
+	assert_int_equal(cap, 64);
+	assert_int_equal(a[15], 7);
+	uint32_t *before = a;
+	assert_int_equal(gs_grow_array(&a, &cap, 64, sizeof(*a)), 0);
+	assert_ptr_equal(a, before);
+	assert_int_equal(gs_grow_array(&a, &cap, SIZE_MAX / 2, sizeof(*a)), -ENOMEM);
+	assert_int_equal(gs_grow_array(&a, &cap, SIZE_MAX, 1), -ENOMEM);
+	assert_ptr_equal(a, before);
+	assert_int_equal(cap, 64);
+	free(a);
+	assert_int_equal(gs_i64_add_wrap(INT64_MAX, 1), INT64_MIN);
+	assert_int_equal(gs_i64_add_wrap(-5, 3), -2);
+}
+
 static void test_arena(void **state)
 {
 	struct gs_arena a;
@@ -181,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rd_varint), cmocka_unit_test(test_rd_bounds),
 		cmocka_unit_test(test_buf),       cmocka_unit_test(test_arena),
+		cmocka_unit_test(test_grow_array),
 		cmocka_unit_test(test_strtab),    cmocka_unit_test(test_json),
 		cmocka_unit_test(test_parse),     cmocka_unit_test(test_hex),
 	};

@@ -271,6 +271,38 @@ static void test_merge_and_base(void **state)
 	assert_string_equal(gs_ctx_errmsg(&ctx), "profiles have empty common sample type list");
 }
 
+/* pprof's -symbolize words (symbolizer.go): case-insensitive, a demangle mode with or
+ * without its prefix forces, none/no ends the parse, unknown words are reported. */
+static void test_symbolize_mode(void **state)
+{
+	(void)state;
+	struct gs_symbolize_mode m;
+	assert_true(gs_symbolize_mode_parse(NULL, &m));
+	assert_true(!m.off && m.local && !m.force && m.demangle == GS_DEMANGLE_DEFAULT);
+	assert_true(gs_symbolize_mode_parse("", &m));
+	assert_true(!m.off && m.local && !m.force);
+	assert_true(gs_symbolize_mode_parse("remote", &m));
+	assert_true(!m.off && !m.local && !m.force);
+	assert_true(gs_symbolize_mode_parse("Remote:FastLocal::Force", &m));
+	assert_true(!m.off && m.local && m.force && m.demangle == GS_DEMANGLE_DEFAULT);
+	assert_true(gs_symbolize_mode_parse("demangle=templates", &m));
+	assert_true(m.force && m.demangle == GS_DEMANGLE_TEMPLATES);
+	assert_true(gs_symbolize_mode_parse("full:demangle=default", &m));
+	assert_true(m.force && m.demangle == GS_DEMANGLE_FULL);
+	assert_true(gs_symbolize_mode_parse("DEMANGLE=NONE", &m));
+	assert_true(m.force && m.demangle == GS_DEMANGLE_NONE);
+	assert_true(gs_symbolize_mode_parse("demangle=default", &m));
+	assert_true(!m.force && m.demangle == GS_DEMANGLE_DEFAULT);
+	assert_true(gs_symbolize_mode_parse("force:No:bogus", &m));
+	assert_true(m.off && !m.local && !m.force);
+	assert_false(gs_symbolize_mode_parse("bogus:none", &m));
+	assert_true(m.off);
+	assert_false(gs_symbolize_mode_parse("local:demangle=bogus:force", &m));
+	assert_true(!m.off && m.local && m.force && m.demangle == GS_DEMANGLE_DEFAULT);
+	assert_false(gs_symbolize_mode_parse("nonex", &m));
+	assert_true(!m.off && m.local);
+}
+
 static void test_report_prepare(void **state)
 {
 	struct fx f;
@@ -338,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_tag_show_hide),
 		cmocka_unit_test(test_label_frames),
 		cmocka_unit_test(test_merge_and_base),
+		cmocka_unit_test(test_symbolize_mode),
 		cmocka_unit_test(test_report_prepare),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
