@@ -268,7 +268,6 @@ struct gs_report {
 	char sample_type[128];       /* "cpu", "mean_delay" */
 	char sample_unit[64];        /* lower-cased unit of the column ("nanoseconds") */
 	char output_unit[64];        /* opts.unit until gs_graph_new chooses one ("minimum") */
-	double ratio;                /* 1 / divide_by */
 	int64_t total;               /* Σ|value| (of pprof::base samples if any), / Σdivisor */
 	uint32_t *num_label_units;   /* see gs_profile_num_label_units */
 	size_t n_num_label_units;

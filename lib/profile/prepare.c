@@ -260,7 +260,6 @@ static int report_options(struct gs_report *r, struct gs_ctx *ctx)
 		 gs_profile_str(p, p->sample_types[idx].unit));
 	if (o->divide_by == 0)
 		return gs_ctx_err(ctx, -EINVAL, "zero divisor specified");
-	r->ratio = 1 / o->divide_by;
 	if ((err = add_filter(r, "focus", o->focus)) || (err = add_filter(r, "ignore", o->ignore)) ||
 	    (err = add_filter(r, "hide", o->hide)) || (err = add_filter(r, "show", o->show)) ||
 	    (err = add_filter(r, "show_from", o->show_from)) ||
