@@ -19,7 +19,7 @@
 /* Ms followed along allm (a hostile list could cycle). */
 #define MAX_MS 65536
 /* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
-#define DEFAULT_RETRIES 3
+#define DEFAULT_RETRIES 5
 /* Status values (runtime2.go). */
 enum {
 	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
@@ -424,10 +424,11 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		st.syscall = st.pc == g->syscallpc && st.sp == g->syscallsp;
 		st.trap = false;
 	}
-	if (g->status == G_COPYSTACK) {
-		*retry = true;
-		*why = "stack being copied";
-	}
+	/* _Gcopystack (newstack growing the stack of a running goroutine) needs no retry of its
+	 * own: copystack only reads the old stack, and it switches stack bounds, sched.sp and
+	 * stktopsp after the new stack holds the copy, so an unwind from sched is either of the
+	 * intact old stack or of the complete new one; a read across the switch fails the
+	 * completion check, or (non-stop) the g changed under the read, and is retried. */
 	r->stack_hi = stack.jump ? 0 : g->hi;
 	if (r->win_base != st.sp)
 		r->win_len = 0;
@@ -508,6 +509,20 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	return 0;
 }
 
+/* Before the t-th re-read of a goroutine that changed under the read: none, then 100 us,
+ * 1 ms, 5 ms, 20 ms. A busy goroutine (an accept loop under load) changes in bursts; a
+ * re-read at once lands in the same burst, a later one finds it parked or running. Only
+ * goroutines that keep changing pay it, and never while the threads are stopped. */
+static void retry_pause(unsigned t)
+{
+	static const long us[] = {0, 100, 1000, 5000, 20000};
+	long d = us[t < sizeof(us) / sizeof(us[0]) ? t : sizeof(us) / sizeof(us[0]) - 1];
+	struct timespec ts = {d / 1000000, (d % 1000000) * 1000};
+	if (d)
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+}
+
 /* One batch of g pointers: g structs and stack windows in two scatter reads, then each
  * goroutine; in non-stop mode the g structs are read a third time to catch goroutines that
  * moved, which are read again one by one. */
@@ -578,6 +593,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		unsigned tries = r->opts->retries ? r->opts->retries : DEFAULT_RETRIES;
 		for (unsigned t = 0; retry && r->live && !gs_mem_stopped(r->mem) && t < tries && !err; t++) {
 			bool gone;
+			retry_pause(t);
 			err = reread(r, gptrs[i], gbufs + i * r->gsize, &gv[i], &out, &retry, &why, &gone);
 			if (gone)
 				break;
