@@ -36,9 +36,15 @@ for ((i = 0; i < cycles; i++)); do
 	grep -q 'main\.mutexWaiter' "$SCRATCH/cycle.out" ||
 		fail_test "cycle $i: 'goscope $mode $pid' does not show the parked mutex waiters"
 	case $mode in
+	*--consistent*)
+		grep -Eq '^goscope (goroutines|stack): stopped the process for [0-9.]+ ms$' "$SCRATCH/cycle.err" ||
+			fail_test "cycle $i: 'goscope $mode' reported no pause: $(cat "$SCRATCH/cycle.err")"
+		;;
+	esac
+	case $mode in
 	*--consistent*--json)
 		grep -Eq '^  "pause_ns": [1-9][0-9]*,$' "$SCRATCH/cycle.out" ||
-			fail_test "cycle $i: 'goscope $mode' reported no pause"
+			fail_test "cycle $i: 'goscope $mode' reported no pause in its JSON"
 		;;
 	esac
 	check_not_stopped "$pid" "cycle $i ($mode)"
