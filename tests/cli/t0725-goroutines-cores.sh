@@ -3,7 +3,8 @@
 # written by the kernel (GOTRACEBACK=crash, SIGABRT) give the same goroutine list: the same
 # goroutine ids, and for every parked goroutine the same status, state, wait reason, frames
 # (function, file:line, and in the dump format the +0x offsets), creator, labels, lock and
-# thread. Left out, for a reason written below: main.heartbeat.
+# thread. Left out, for a reason written below: main.heartbeat. The fixture as built by
+# parked.bash (with cgo when there is a C compiler) and as a PIE built with -s -w.
 # Also: a goroutine running when the kernel core is written (its thread took the SIGABRT and
 # crashed inside the signal handler) is traced from the registers the kernel saved for the
 # handler, and agrees with the runtime's own crash dump of it.
@@ -13,27 +14,29 @@ set -u
 . "$SRCDIR/tests/cli/parked.bash"
 . "$SRCDIR/tests/cli/kcore.bash"
 build_parked
-kcore_setup "$SCRATCH/crash"
-cd "$SCRATCH/crash" || fail_test "no scratch directory"
-
-GOTRACEBACK=crash start_parked -max-lifetime 5m
-"$GOSCOPE" gcore -o "$SCRATCH/gcore.core" "$PARKED_PID" 2>"$SCRATCH/gcore.err" ||
-	fail_test "goscope gcore exited $?: $(cat "$SCRATCH/gcore.err")"
-kill -ABRT "$PARKED_PID"
-wait "$PARKED_PID" 2>/dev/null
-kcore_find
-for c in gcore kernel; do
-	core="$SCRATCH/gcore.core"
-	[ $c = kernel ] && core=$KCORE
-	"$GOSCOPE" goroutines --all --json --binary "$PARKED_BIN" "$core" >"$SCRATCH/$c.json" ||
-		fail_test "goroutines --all --json of the $c core exited $?"
-	"$GOSCOPE" goroutines --all --binary "$PARKED_BIN" "$core" >"$SCRATCH/$c.txt" ||
-		fail_test "goroutines --all of the $c core exited $?"
-done
-python3 "$SRCDIR/tests/cli/goroutines_cmp.py" "$SCRATCH/gcore.txt" "$SCRATCH/kernel.txt" 18 >"$SCRATCH/cmp" ||
-	{ cat "$SCRATCH/cmp" >&2; fail_test "the dump of the kernel core differs from the gcore core's"; }
-echo "dump format: $(tail -n1 "$SCRATCH/cmp")"
-python3 - "$SCRATCH/gcore.json" "$SCRATCH/kernel.json" <<'PY' || fail_test "the two cores give different goroutine lists"
+# compare_cores NAME: starts $PARKED_BIN with GOTRACEBACK=crash, writes a core with gcore, makes
+# the kernel write one, and compares the goroutines of the two.
+compare_cores() {
+	kcore_setup "$SCRATCH/crash-$1"
+	cd "$SCRATCH/crash-$1" || fail_test "no scratch directory"
+	GOTRACEBACK=crash start_parked -max-lifetime 5m
+	"$GOSCOPE" gcore -o "$SCRATCH/$1.gcore.core" "$PARKED_PID" 2>"$SCRATCH/gcore.err" ||
+		fail_test "$1: goscope gcore exited $?: $(cat "$SCRATCH/gcore.err")"
+	kill -ABRT "$PARKED_PID"
+	wait "$PARKED_PID" 2>/dev/null
+	kcore_find
+	for c in gcore kernel; do
+		core="$SCRATCH/$1.gcore.core"
+		[ $c = kernel ] && core=$KCORE
+		"$GOSCOPE" goroutines --all --json --binary "$PARKED_BIN" "$core" >"$SCRATCH/$1.$c.json" ||
+			fail_test "$1: goroutines --all --json of the $c core exited $?"
+		"$GOSCOPE" goroutines --all --binary "$PARKED_BIN" "$core" >"$SCRATCH/$1.$c.txt" ||
+			fail_test "$1: goroutines --all of the $c core exited $?"
+	done
+	python3 "$SRCDIR/tests/cli/goroutines_cmp.py" "$SCRATCH/$1.gcore.txt" "$SCRATCH/$1.kernel.txt" 18 >"$SCRATCH/cmp" ||
+		{ cat "$SCRATCH/cmp" >&2; fail_test "$1: the dump of the kernel core differs from the gcore core's"; }
+	echo "$1: dump format: $(tail -n1 "$SCRATCH/cmp")"
+	python3 - "$SCRATCH/$1.gcore.json" "$SCRATCH/$1.kernel.json" <<'PY' || fail_test "$1: the two cores give different goroutine lists"
 import json, sys
 gc, kc = ({g["id"]: g for g in json.load(open(p))["goroutines"]} for p in sys.argv[1:3])
 if set(gc) != set(kc):
@@ -70,6 +73,15 @@ for gid in sorted(gc):
 print("JSON: compared %d goroutines, %d differ" % (n, bad))
 sys.exit(1 if bad or n < 18 else 0)
 PY
+}
+
+compare_cores default
+# a PIE without symbols or DWARF: the layout comes from scanning runtime code, the load bias
+# from each core's auxiliary vector
+PARKED_BIN="$SCRATCH/parked-pie-stripped"
+(cd "$SRCDIR/tests/fixtures/go/parked" && CGO_ENABLED=$PARKED_CGO "$GO" build -buildmode=pie -ldflags="-s -w" -o "$PARKED_BIN" .) ||
+	fail_test "cannot build the parked fixture as a stripped PIE"
+compare_cores pie-stripped
 
 # A goroutine running when the kernel writes the core: a program spinning in main.spin on a
 # locked thread (GODEBUG=asyncpreemptoff=1: the loop has no preemption point, so the runtime
