@@ -4,10 +4,11 @@
 # goroutine ids, and for every parked goroutine the same status, state, wait reason, frames
 # (function, file:line, and in the dump format the +0x offsets), creator, labels, lock and
 # thread. Left out, for a reason written below: main.heartbeat. The fixture as built by
-# parked.bash (with cgo when there is a C compiler) and as a PIE built with -s -w.
+# parked.bash (with cgo when there is a C compiler), as a PIE built with -s -w, and built by
+# every Go version of lib/gobin/layouts/VERSIONS this machine can fetch.
 # Also: a goroutine running when the kernel core is written (its thread took the SIGABRT and
 # crashed inside the signal handler) is traced from the registers the kernel saved for the
-# handler, and agrees with the runtime's own crash dump of it.
+# handler, and agrees with the runtime's own crash dump of it (built by each Go version too).
 # Skipped only when the kernel pipes cores to a helper or core files are limited to 0 bytes.
 set -u
 . "$SRCDIR/tests/cli/common.sh"
@@ -36,7 +37,7 @@ compare_cores() {
 	python3 "$SRCDIR/tests/cli/goroutines_cmp.py" "$SCRATCH/$1.gcore.txt" "$SCRATCH/$1.kernel.txt" 18 >"$SCRATCH/cmp" ||
 		{ cat "$SCRATCH/cmp" >&2; fail_test "$1: the dump of the kernel core differs from the gcore core's"; }
 	echo "$1: dump format: $(tail -n1 "$SCRATCH/cmp")"
-	python3 - "$SCRATCH/$1.gcore.json" "$SCRATCH/$1.kernel.json" <<'PY' || fail_test "$1: the two cores give different goroutine lists"
+	python3 - "$SCRATCH/$1.gcore.json" "$SCRATCH/$1.kernel.json" "$1" <<'PY' || fail_test "$1: the two cores give different goroutine lists"
 import json, sys
 gc, kc = ({g["id"]: g for g in json.load(open(p))["goroutines"]} for p in sys.argv[1:3])
 if set(gc) != set(kc):
@@ -59,8 +60,8 @@ def view(g):
 n = bad = 0
 for gid in sorted(gc):
     if any(f["func"] == RUNS for g in (gc[gid], kc[gid]) for f in g["frames"]):
-        print("left out: goroutine %d (%s): gcore core [%s], kernel core [%s]"
-              % (gid, RUNS, gc[gid]["state"], kc[gid]["state"]))
+        print("%s: left out goroutine %d (%s): gcore core [%s], kernel core [%s]"
+              % (sys.argv[3], gid, RUNS, gc[gid]["state"], kc[gid]["state"]))
         continue
     n += 1
     a, b = view(gc[gid]), view(kc[gid])
@@ -70,7 +71,7 @@ for gid in sorted(gc):
         for k in a:
             if a[k] != b[k]:
                 print("  %s: gcore %r, kernel %r" % (k, a[k], b[k]), file=sys.stderr)
-print("JSON: compared %d goroutines, %d differ" % (n, bad))
+print("%s: JSON: compared %d goroutines, %d differ" % (sys.argv[3], n, bad))
 sys.exit(1 if bad or n < 18 else 0)
 PY
 }
@@ -120,21 +121,23 @@ func main() {
 }
 GO
 printf 'module spin\n\ngo 1.21\n' >"$SCRATCH/spin/go.mod"
-(cd "$SCRATCH/spin" && CGO_ENABLED=0 "$GO" build -o spin .) || fail_test "cannot build the spinning program"
-kcore_setup "$SCRATCH/crash2"
-cd "$SCRATCH/crash2" || fail_test "no scratch directory"
-GOTRACEBACK=crash GODEBUG=asyncpreemptoff=1 "$SCRATCH/spin/spin" >spin.out 2>spin.err &
-spid=$!
-T05_PIDS+=("$spid")
-for _ in $(seq 100); do [ -s spin.out ] && break; sleep 0.1; done
-read -r _ tid <spin.out || fail_test "the spinning program did not start"
-sleep 0.2
-kill -ABRT "$tid" # to that thread: the kernel delivers a signal to the thread it is sent to
-wait "$spid" 2>/dev/null
-kcore_find
-"$GOSCOPE" goroutines --all --binary "$SCRATCH/spin/spin" "$KCORE" >spin.txt ||
-	fail_test "goroutines --all of the spinning program's core exited $?"
-python3 - spin.err spin.txt <<'PY' || fail_test "the running goroutine differs from the runtime's crash dump"
+# check_running NAME BIN: runs the spinning program BIN, sends SIGABRT to its spinning thread
+# and compares the goroutine in the kernel's core with the runtime's crash dump.
+check_running() {
+	kcore_setup "$SCRATCH/spin-$1"
+	cd "$SCRATCH/spin-$1" || fail_test "no scratch directory"
+	GOTRACEBACK=crash GODEBUG=asyncpreemptoff=1 "$2" >spin.out 2>spin.err &
+	spid=$!
+	T05_PIDS+=("$spid")
+	for _ in $(seq 100); do [ -s spin.out ] && break; sleep 0.1; done
+	read -r _ tid <spin.out || fail_test "$1: the spinning program did not start"
+	sleep 0.2
+	kill -ABRT "$tid" # to that thread: the kernel delivers a signal to the thread it is sent to
+	wait "$spid" 2>/dev/null
+	kcore_find
+	"$GOSCOPE" goroutines --all --binary "$2" "$KCORE" >spin.txt ||
+		fail_test "$1: goroutines --all of the spinning program's core exited $?"
+	python3 - spin.err spin.txt "$1" <<'PY' || fail_test "$1: the running goroutine differs from the runtime's crash dump"
 import re, sys
 def blocks(text):
     out = {}
@@ -167,10 +170,36 @@ spinning = [gid for gid, (state, body) in want.items() if "main.spin()" in body]
 if len(spinning) != 1:
     sys.exit("the crash dump shows %d goroutines in main.spin" % len(spinning))
 gid = spinning[0]
-print("runtime:", want[gid])
-print("goscope:", got.get(gid))
+print("%s: goroutine %d [%s]: frames and creator as in the runtime's crash dump" % (sys.argv[3], gid, want[gid][0])
+      if got.get(gid) == want[gid] else "%s:\nruntime: %s\ngoscope: %s" % (sys.argv[3], want[gid], got.get(gid)))
 if not want[gid][0].startswith("running"):
     sys.exit("the spinning goroutine was not running when the signal came: %s" % want[gid][0])
 sys.exit(0 if got.get(gid) == want[gid] else 1)
 PY
+}
+(cd "$SCRATCH/spin" && CGO_ENABLED=0 "$GO" build -o spin .) || fail_test "cannot build the spinning program"
+check_running default "$SCRATCH/spin/spin"
+
+# every Go version of lib/gobin/layouts/VERSIONS this machine can build with: the parked
+# fixture (no cgo) and the spinning program
+src="$SRCDIR/tests/fixtures/go/parked"
+key=$(cat "$src"/*.go "$src/go.mod" | cksum | cut -d' ' -f1)
+cache=${FIXTURES:-$SCRATCH}/parked-$key
+mkdir -p "$cache"
+built=()
+for v in $(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS"); do
+	out="$cache/$v-exe-cgo0" # t0704's name for the same build
+	if [ ! -s "$out" ]; then
+		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -buildmode=exe -o "$out.tmp.$$" . &&
+			mv -f "$out.tmp.$$" "$out") >"$SCRATCH/build.log" 2>&1 ||
+			{ echo "note: cannot build with $v: $(tail -1 "$SCRATCH/build.log")" >&2; continue; }
+	fi
+	PARKED_BIN=$out
+	compare_cores "$v"
+	(cd "$SCRATCH/spin" && GOTOOLCHAIN=$v CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -o "spin-$v" .) ||
+		fail_test "cannot build the spinning program with $v"
+	check_running "$v" "$SCRATCH/spin/spin-$v"
+	built+=("$v")
+done
+echo "Go versions: ${built[*]}"
 pass_test
