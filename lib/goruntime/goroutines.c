@@ -346,30 +346,48 @@ static struct gs_unwind_stack jump_stack(const struct gview *g)
 /* A thread stopped (or dumped) inside a Go signal handler runs on its M's gsignal stack,
  * whose outermost frame is runtime.sigtramp, called by the kernel with the interrupted
  * registers in the signal frame it pushed: the runtime's own crash dump traces the goroutine
- * from them (sighandler: tracebacktrap(c.sigpc(), c.sigsp(), ...)), and so do we. linux/amd64:
- * sigtramp's return address is the rt_sigframe's pretcode, followed by the ucontext, whose
- * uc_mcontext (at +40: uc_flags, uc_link, uc_stack) holds rsp at +120 and rip at +128
- * (sigcontext_64: r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip). Sets *st to those
- * registers and returns true; false when the outermost frame is not sigtramp (the unwind
- * then stands as it is). */
+ * from them (sighandler: tracebacktrap(c.sigpc(), c.sigsp(), c.siglr(), ...)), and so do we.
+ * Where the ucontext is, from sigtramp's caller SP (the unwinder's fp):
+ * - linux/amd64: the kernel's rt_sigframe starts with pretcode, sigtramp's return address
+ *   (fp - 8), then the ucontext; its uc_mcontext (after uc_flags, uc_link, uc_stack: +40) is
+ *   sigcontext_64 (r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp at +120, rip at +128);
+ * - linux/arm64: sigtramp is entered with SP at the rt_sigframe, a 128-byte siginfo then the
+ *   ucontext; its uc_mcontext (after uc_flags, uc_link, uc_stack, uc_sigmask and padding to
+ *   128 bytes, aligned to 16: +176) is fault_address, x0-x30 (x30 at +248), sp at +256, pc
+ *   at +264.
+ * Sets *st to those registers and returns true; false when the outermost frame is not
+ * sigtramp (the unwind then stands as it is). */
 static bool signal_context(struct reader *r, const struct gs_unwind_result *res,
 			   struct gs_unwind_start *st)
 {
 	struct gs_func f;
-	uint8_t regs[16];
-	if (gs_layout_arch(r->l) != GS_ARCH_AMD64 || res->n == 0 || res->jumped ||
-	    res->stop != GS_UNWIND_TOP)
+	uint8_t regs[24];
+	uint64_t uc_off, mc_off, lr_off, sp_off;
+	switch (gs_layout_arch(r->l)) {
+	case GS_ARCH_AMD64:
+		uc_off = 0, mc_off = 40, lr_off = 0, sp_off = 120;
+		break;
+	case GS_ARCH_ARM64:
+		uc_off = 128, mc_off = 176, lr_off = 248, sp_off = 256;
+		break;
+	default:
+		return false;
+	}
+	if (res->n == 0 || res->jumped || res->stop != GS_UNWIND_TOP)
 		return false;
 	const struct gs_pframe *top = &r->pf[res->n - 1];
 	if (gs_pclntab_func_at(r->pcln, top->func_index, &f) || strcmp(f.name, "runtime.sigtramp"))
 		return false;
-	if (top->fp > UINT64_MAX - 200 || mem_read(r, top->fp + 40 + 120, regs, sizeof(regs)))
+	uint64_t mc = top->fp + uc_off + mc_off;
+	if (top->fp > UINT64_MAX - 1024 || mem_read(r, mc + sp_off, regs, 16))
 		return false;
-	uint64_t sp = get64(regs, sizeof(regs), 0), pc = get64(regs, sizeof(regs), 8);
-	if (!sp || !pc)
+	*st = (struct gs_unwind_start){
+		.sp = get64(regs, sizeof(regs), 0), .pc = get64(regs, sizeof(regs), 8), .trap = true};
+	if (lr_off && mem_read(r, mc + lr_off, regs + 16, 8))
 		return false;
-	*st = (struct gs_unwind_start){.pc = pc, .sp = sp, .trap = true};
-	return true;
+	if (lr_off)
+		st->lr = get64(regs, sizeof(regs), 16);
+	return st->sp && st->pc;
 }
 
 /* Reads one goroutine (its g already decoded) into r->frames/labels and *out. *retry is set
