@@ -35,7 +35,9 @@ start_loadgen() {
 }
 
 # stop_loadgen: stops the generator (SIGTERM) and checks its summary: a nonzero count of
-# successful requests and no failed one. Sets LOADGEN_SUMMARY (its JSON line).
+# successful requests and no failed one (requests that timed out while the generator itself
+# was frozen, the machine being overloaded, are counted apart as "starved": they say nothing
+# about the server). Sets LOADGEN_SUMMARY (its JSON line).
 stop_loadgen() {
 	kill -TERM "$LOADGEN_PID" 2>/dev/null || fail_test "the load generator is gone before the end: $(cat "$LOADGEN_OUT.err")"
 	wait "$LOADGEN_PID"

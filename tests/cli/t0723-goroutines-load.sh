@@ -7,6 +7,8 @@
 # may be left stopped (t or T in /proc/PID/task/*/stat) after any cycle. At the end: not one
 # request failed (a pause longer than the timeout would fail one) and some succeeded, the
 # fixture is alive and serving, and a last snapshot still agrees with the runtime's own dump.
+# (A request that timed out while the load generator itself was frozen for half the timeout,
+# the machine being overloaded, is counted apart: see tests/fixtures/go/loadgen.)
 # GOSCOPE_LOAD_CYCLES overrides the number of cycles (for trying the test by hand).
 set -u
 . "$SRCDIR/tests/cli/common.sh"
@@ -39,6 +41,7 @@ for ((i = 0; i < cycles; i++)); do
 	*--consistent*)
 		grep -Eq '^goscope (goroutines|stack): stopped the process for [0-9.]+ ms$' "$SCRATCH/cycle.err" ||
 			fail_test "cycle $i: 'goscope $mode' reported no pause: $(cat "$SCRATCH/cycle.err")"
+		cat "$SCRATCH/cycle.err" >>"$SCRATCH/pauses"
 		;;
 	esac
 	case $mode in
@@ -53,6 +56,9 @@ done
 elapsed=$((SECONDS - t0))
 
 kill -0 "$pid" 2>/dev/null || fail_test "the fixture died: $(cat "$PARKED_ERR")"
+pauses=$(sed -n 's/.*stopped the process for \([0-9.]*\) ms$/\1/p' "$SCRATCH/pauses" | sort -n |
+	awk '{a[NR] = $1} END {if (NR) printf "%d pauses, median %s ms, longest %s ms", NR, a[int((NR + 1) / 2)], a[NR]}')
+echo "--consistent: $pauses"
 stop_loadgen
 echo "$cycles cycles in ${elapsed}s; load generator: $LOADGEN_SUMMARY"
 for mode in "${modes[@]}"; do echo "  ${count[$mode]:-0} x goscope $mode"; done
