@@ -26,6 +26,8 @@ const char cmd_stack_usage[] =
 	"  such goroutine, 64 usage error\n"
 	"\n"
 	"EXAMPLES\n"
+	"  goscope stack -g 42 4242\n"
+	"  goscope stack --consistent 4242\n"
 	"  goscope stack -g 42 dump.txt\n"
 	"  goscope stack -g 1 localhost:6060\n"
 	"  goscope stack --json -g 7 panic.log\n";
