@@ -37,7 +37,8 @@ build_parked_variant() {
 	case $mode in *stripped) args+=("-ldflags=-s -w") ;; esac
 	if [ ! -s "$out" ]; then
 		mkdir -p "$(dirname "$out")"
-		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=$cgo ${arch:+GOARCH=$arch} GOFLAGS=-mod=mod \
+		# env: an assignment word that expands to nothing would end the assignments
+		(cd "$src" && env GOTOOLCHAIN="$v" CGO_ENABLED="$cgo" ${arch:+GOARCH=$arch} GOFLAGS=-mod=mod \
 			"$GO" build "${args[@]}" -o "$out.tmp.$$" . >"$SCRATCH/build.log" 2>&1) || return 1
 		mv -f "$out.tmp.$$" "$out"
 	fi

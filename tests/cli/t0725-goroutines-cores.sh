@@ -80,9 +80,8 @@ PY
 compare_cores default
 # a PIE without symbols or DWARF: the layout comes from scanning runtime code, the load bias
 # from each core's auxiliary vector
-PARKED_BIN="$SCRATCH/parked-pie-stripped"
-(cd "$SRCDIR/tests/fixtures/go/parked" && CGO_ENABLED=$PARKED_CGO "$GO" build -buildmode=pie -ldflags="-s -w" -o "$PARKED_BIN" .) ||
-	fail_test "cannot build the parked fixture as a stripped PIE"
+PARKED_BIN=$(build_parked_variant "$("$GO" env GOVERSION)" piestripped "$PARKED_CGO") ||
+	{ cat "$SCRATCH/build.log" >&2; fail_test "cannot build the parked fixture as a stripped PIE"; }
 compare_cores pie-stripped
 
 # A goroutine running when the kernel writes the core: a program spinning in main.spin on a
@@ -195,26 +194,16 @@ check_running default "$SCRATCH/spin/spin"
 
 # every Go version of lib/gobin/layouts/VERSIONS this machine can build with: the parked
 # fixture (no cgo) and the spinning program
-src="$SRCDIR/tests/fixtures/go/parked"
-key=$(cat "$src"/*.go "$src/go.mod" | cksum | cut -d' ' -f1)
-cache=${FIXTURES:-$SCRATCH}/parked-$key
-mkdir -p "$cache"
-built=()
-for v in $(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS"); do
-	out="$cache/$v-exe-cgo0" # t0704's name for the same build
-	if [ ! -s "$out" ]; then
-		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -buildmode=exe -o "$out.tmp.$$" . &&
-			mv -f "$out.tmp.$$" "$out") >"$SCRATCH/build.log" 2>&1 ||
-			{ echo "note: cannot build with $v: $(tail -1 "$SCRATCH/build.log")" >&2; continue; }
-	fi
-	PARKED_BIN=$out
+check_version() { # NAME BIN, from each_go_version
+	local v=${1%%/*}
+	PARKED_BIN=$2
 	compare_cores "$v"
 	(cd "$SCRATCH/spin" && GOTOOLCHAIN=$v CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build -o "spin-$v" .) ||
 		fail_test "cannot build the spinning program with $v"
 	check_running "$v" "$SCRATCH/spin/spin-$v"
-	built+=("$v")
-done
-echo "Go versions: ${built[*]}"
+}
+each_go_version "" exe check_version
+echo "Go versions: ${VERIFIED[*]}"
 
 # arm64, where the signal frame is laid out otherwise: the spinning program under qemu-user,
 # whose signal frames follow the kernel's layout (the runtime reads its own through them)
