@@ -81,6 +81,8 @@ struct reader {
 	const struct gs_goroutines_opts *opts;
 	uint64_t bias;
 	uint32_t gsize;
+	uint32_t gread;   /* bytes of a g read: up to the last field decode_g uses */
+	uint32_t gverify; /* bytes of a g re-read to check it did not move: same_g's fields */
 	uint32_t off[GS_LF_COUNT];
 	bool live;
 	bool verify; /* non-stop: re-read a g after its stack to see whether it moved */
@@ -99,6 +101,7 @@ struct reader {
 	uint64_t chunk_base;
 	size_t chunk_len;
 	uint64_t stack_hi;
+	unsigned chunk_reads; /* on-demand stack reads since the goroutine's unwind began */
 	struct gs_label_reader lr;
 	/* the goroutine being built */
 	struct gs_vec frames; /* of struct gs_gframe, capped at limits.stack_depth */
@@ -131,6 +134,7 @@ static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
 	if (n < len)
 		n = len;
 	struct gs_mem_iov iov = {.addr = addr, .buf = r->chunk, .len = n};
+	r->chunk_reads++;
 	gs_mem_readv(r->mem, &iov, 1, &r->scratch);
 	r->chunk_base = addr;
 	r->chunk_len = iov.got;
@@ -140,9 +144,35 @@ static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-static void decode_g(const struct reader *r, uint64_t addr, const uint8_t *b, struct gview *g)
+/* The fields decode_g reads, and those of them same_g compares. */
+static const enum gs_layout_field g_fields[] = {
+	GS_LF_G_ATOMICSTATUS, GS_LF_G_GOID, GS_LF_G_STACK_LO, GS_LF_G_STACK_HI, GS_LF_G_SCHED_SP,
+	GS_LF_G_SCHED_PC, GS_LF_G_SYSCALLSP, GS_LF_G_SYSCALLPC, /* the last of same_g's */
+	GS_LF_G_SCHED_LR, GS_LF_G_STKTOPSP, GS_LF_G_M, GS_LF_G_WAITSINCE, GS_LF_G_WAITREASON,
+	GS_LF_G_LOCKEDM, GS_LF_G_PARENTGOID, GS_LF_G_GOPC, GS_LF_G_STARTPC, GS_LF_G_LABELS,
+};
+#define N_SAME_G_FIELDS 8
+
+/* How many bytes from the start of a g hold the first n of g_fields (at most gsize): reads
+ * of a g stop there, which halves what a non-stop re-read copies. */
+static uint32_t g_extent(const struct reader *r, size_t n)
 {
-	size_t n = r->gsize;
+	uint32_t end = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t off = r->off[g_fields[i]];
+		if (off == GS_LAYOUT_UNKNOWN)
+			continue;
+		uint32_t e = off < r->gsize - 8 ? off + 8 : r->gsize;
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+/* Decodes the first n bytes of a g (fields past them read as 0). */
+static void decode_g(const struct reader *r, uint64_t addr, const uint8_t *b, size_t n,
+		     struct gview *g)
+{
 	memset(g, 0, sizeof(*g));
 	g->addr = addr;
 	g->status_raw = get32(b, n, r->off[GS_LF_G_ATOMICSTATUS]);
@@ -336,6 +366,7 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	*why = NULL;
 	r->frames.len = 0;
 	r->labels.len = 0;
+	r->chunk_reads = 0;
 	memset(out, 0, sizeof(*out));
 	bool scan = false;
 	out->id = g->goid;
@@ -480,12 +511,12 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 		  struct gs_goroutine *out, bool *retry, const char **why, bool *gone)
 {
 	*gone = false;
-	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gread, &r->scratch)) {
 		*retry = true;
 		*why = "g could not be read";
 		return 0;
 	}
-	decode_g(r, gaddr, gbuf, g);
+	decode_g(r, gaddr, gbuf, r->gread, g);
 	if (skipped_status(g->status)) {
 		*gone = true;
 		return 0;
@@ -495,12 +526,12 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	if (err || *retry || !r->verify)
 		return err;
 	struct gview again;
-	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gverify, &r->scratch)) {
 		*retry = true;
 		*why = "g could not be read";
 		return 0;
 	}
-	decode_g(r, gaddr, gbuf, &again);
+	decode_g(r, gaddr, gbuf, r->gverify, &again);
 	if (!same_g(g, &again)) {
 		*retry = true;
 		*why = "goroutine changed while read";
@@ -508,21 +539,52 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	return 0;
 }
 
+/* Non-stop: why goroutine i of a batch moved between the first read of its g and the read of
+ * its stack window (NULL when it did not), from a third scatter read of the g structs into
+ * gbufs2 once every window is copied. */
+static void check_moved(struct reader *r, const uint64_t *gptrs, size_t n, const bool *readable,
+			const struct gview *gv, uint8_t *gbufs2, struct gs_mem_iov *iov,
+			const char **moved)
+{
+	size_t nv = 0;
+	for (size_t i = 0; i < n; i++) {
+		moved[i] = NULL;
+		if (readable[i] && !skipped_status(gv[i].status))
+			iov[nv++] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs2 + i * r->gsize,
+							.len = r->gverify};
+	}
+	gs_mem_readv(r->mem, iov, nv, &r->scratch);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!readable[i] || skipped_status(gv[i].status))
+			continue;
+		struct gview again;
+		if (iov[k++].got != r->gverify) {
+			moved[i] = "g could not be read";
+			continue;
+		}
+		decode_g(r, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &again);
+		if (!same_g(&gv[i], &again))
+			moved[i] = "goroutine changed while read";
+	}
+}
+
 /* One batch of g pointers: g structs and stack windows in two scatter reads, then each
- * goroutine; in non-stop mode the g structs are read a third time to catch goroutines that
- * moved, which are read again one by one. */
+ * goroutine. In non-stop mode the g structs are read a third time, in one scatter read after
+ * the windows, to catch goroutines that moved; a goroutine whose unwind needed stack beyond
+ * its window has its g read once more after the unwind. Those that moved are read again one
+ * by one. */
 static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t *gbufs,
 		      uint8_t *gbufs2, uint8_t *windows, struct gs_mem_iov *iov)
 {
 	struct gview gv[BATCH];
 	for (size_t i = 0; i < n; i++)
-		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gsize};
+		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gread};
 	gs_mem_readv(r->mem, iov, n, &r->scratch);
 	bool readable[BATCH];
 	for (size_t i = 0; i < n; i++) {
-		readable[i] = gptrs[i] && iov[i].got == r->gsize;
+		readable[i] = gptrs[i] && iov[i].got == r->gread;
 		if (readable[i])
-			decode_g(r, gptrs[i], gbufs + i * r->gsize, &gv[i]);
+			decode_g(r, gptrs[i], gbufs + i * r->gsize, r->gread, &gv[i]);
 	}
 	/* stack windows from each start SP (sched or syscall; running ones start elsewhere) */
 	size_t nw = 0;
@@ -544,6 +606,9 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 	size_t wgot[BATCH];
 	for (size_t i = 0, k = 0; i < n; i++)
 		wgot[i] = wbase[i] ? iov[k++].got : 0;
+	const char *moved[BATCH];
+	if (r->verify)
+		check_moved(r, gptrs, n, readable, gv, gbufs2, iov, moved);
 
 	int err = 0;
 	for (size_t i = 0; i < n && !err; i++) {
@@ -562,13 +627,16 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		err = read_one(r, &gv[i], &out, &retry, &why);
 		if (err)
 			break;
-		if (!retry && r->verify) {
+		if (!retry && r->verify && r->chunk_reads == 0 && moved[i]) {
+			retry = true;
+			why = moved[i];
+		} else if (!retry && r->verify && r->chunk_reads > 0) {
 			struct gview again;
-			if (gs_mem_read(r->mem, gptrs[i], gbufs2 + i * r->gsize, r->gsize, &r->scratch)) {
+			if (gs_mem_read(r->mem, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &r->scratch)) {
 				retry = true;
 				why = "g could not be read";
 			} else {
-				decode_g(r, gptrs[i], gbufs2 + i * r->gsize, &again);
+				decode_g(r, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &again);
 				if (!same_g(&gv[i], &again)) {
 					retry = true;
 					why = "goroutine changed while read";
@@ -687,6 +755,8 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 	    r.off[GS_LF_G_SCHED_PC] == GS_LAYOUT_UNKNOWN)
 		return gs_ctx_err(ctx, -ENOTSUP, "the layout of runtime.g is unknown for %s",
 				  gs_layout_go_version(l)[0] ? gs_layout_go_version(l) : "this binary");
+	r.gread = g_extent(&r, sizeof(g_fields) / sizeof(g_fields[0]));
+	r.gverify = g_extent(&r, N_SAME_G_FIELDS);
 	gs_label_reader_init(&r.lr, l);
 	r.lr.max_string = ctx->limits.string_bytes;
 	r.lr.read = mem_read;
