@@ -4,6 +4,7 @@
  * filtered as a debug=2 dump shows them, plus state, wait reason and time, labels, creator
  * and thread. In non-stop mode goroutines that changed under the read are read again.
  * It does not print (lib/gdump renders snapshots) and does not stop threads itself (target). */
+#include <pthread.h>
 #include <time.h>
 
 #include "goruntime/labels.h"
@@ -20,6 +21,22 @@
 #define MAX_MS 65536
 /* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
 #define DEFAULT_RETRIES 3
+/* Consistent mode copies the bytes a snapshot needs while the threads are stopped, and
+ * unwinds after resuming them: of each goroutine's stack at most this much from its lowest
+ * SP (deeper frames are read after the resume), ... */
+#define COPY_STACK_MAX (256u << 10)
+/* ... and at most this much in all (past it everything is read stopped, a longer pause). */
+#define COPY_MAX (1ull << 30)
+/* Ranges of the copy less than this far apart are read as one element (the bytes between are
+ * cheaper to copy than a system call element is to set up: pinning the page, the lookups). */
+#define COPY_GAP 512
+/* Bytes of one such merged element at most. */
+#define COPY_RUN_MAX (256u << 10)
+/* Scatter reads of at least this many elements are split between two threads (consistent
+ * mode: the pause is the wall time of the copy). */
+#define PARALLEL_MIN 4096
+/* Spans of the copy looked at before a read is taken as not copied (spans may overlap). */
+#define COPY_OVERLAP_SCAN 8
 /* Status values (runtime2.go). */
 enum {
 	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
@@ -71,6 +88,20 @@ struct gview {
 	uint64_t lockedm, parent_goid, gopc, startpc, labels;
 };
 
+/* Bytes [addr, addr + len) of the target, at data + off of the copy. */
+struct span {
+	uint64_t addr;
+	size_t off, len;
+};
+
+/* Consistent mode: what was copied while the threads were stopped. */
+struct copy {
+	struct span *spans; /* sorted by addr once complete */
+	size_t n, cap;
+	uint8_t *data;
+	size_t len, data_cap;
+};
+
 struct reader {
 	struct gs_mem *mem;
 	struct gs_ctx *ctx;
@@ -103,15 +134,117 @@ struct reader {
 	uint64_t stack_hi;
 	unsigned chunk_reads; /* on-demand stack reads since the goroutine's unwind began */
 	struct gs_label_reader lr;
+	struct copy copy;
+	bool use_copy; /* reads come from copy first (threads resumed after it was made) */
+	bool record;   /* reads are added to copy (labels, while stopped) */
 	/* the goroutine being built */
 	struct gs_vec frames; /* of struct gs_gframe, capped at limits.stack_depth */
 	struct gs_vec labels; /* of struct gs_glabel, capped at limits.labels */
 };
 
+/* How many bytes at addr the copy holds (at most len), with where they are. */
+static size_t copy_find(const struct copy *c, uint64_t addr, size_t len, const uint8_t **at)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) { /* the first span starting after addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->spans[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < COPY_OVERLAP_SCAN && lo > k; k++) {
+		const struct span *s = &c->spans[lo - 1 - k];
+		if (addr - s->addr < s->len) {
+			size_t have = s->len - (size_t)(addr - s->addr);
+			*at = c->data + s->off + (addr - s->addr);
+			return have < len ? have : len;
+		}
+	}
+	return 0;
+}
+
+/* Reserves room in the copy for len more bytes and n more spans, touching the bytes so that
+ * the pages are ours before the threads stop (faulting them in costs as much as the copy). */
+static int copy_reserve(struct copy *c, size_t len, size_t n)
+{
+	if (c->len + len > COPY_MAX)
+		return -E2BIG;
+	if (c->n + n > c->cap) {
+		size_t ncap = c->n + n > 2 * c->cap ? c->n + n : 2 * c->cap;
+		struct span *ns = realloc(c->spans, ncap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		memset(ns + c->cap, 0, (ncap - c->cap) * sizeof(*ns));
+		c->spans = ns;
+		c->cap = ncap;
+	}
+	if (c->len + len > c->data_cap) {
+		size_t ncap = c->len + len + (c->len + len) / 8;
+		uint8_t *nd = realloc(c->data, ncap);
+		if (!nd)
+			return -ENOMEM;
+		memset(nd + c->data_cap, 0, ncap - c->data_cap);
+		c->data = nd;
+		c->data_cap = ncap;
+	}
+	return 0;
+}
+
+/* Appends bytes read from addr to the copy (kept unsorted until copy_seal). */
+static int copy_add(struct copy *c, uint64_t addr, const void *buf, size_t len)
+{
+	int err = len ? copy_reserve(c, len, 1) : 0;
+	if (err || !len)
+		return err;
+	memcpy(c->data + c->len, buf, len);
+	c->spans[c->n++] = (struct span){.addr = addr, .off = c->len, .len = len};
+	c->len += len;
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void copy_release(struct copy *c)
+{
+	free(c->spans);
+	free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Scatter read through the copy first (consistent mode after the resume), else the target. */
+static void mem_readv(struct reader *r, struct gs_mem_iov *iov, size_t n)
+{
+	if (!r->use_copy) {
+		gs_mem_readv(r->mem, iov, n, &r->scratch);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *at;
+		iov[i].got = copy_find(&r->copy, iov[i].addr, iov[i].len, &at);
+		if (iov[i].got)
+			memcpy(iov[i].buf, at, iov[i].got);
+		else
+			gs_mem_readv(r->mem, &iov[i], 1, &r->scratch);
+	}
+}
+
 static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
 {
 	struct reader *r = arg;
-	return gs_mem_read(r->mem, addr, buf, len, &r->scratch);
+	const uint8_t *at;
+	if (r->use_copy && len && copy_find(&r->copy, addr, len, &at) == len) {
+		memcpy(buf, at, len);
+		return 0;
+	}
+	int err = gs_mem_read(r->mem, addr, buf, len, &r->scratch);
+	if (!err && r->record)
+		err = copy_add(&r->copy, addr, buf, len);
+	return err;
 }
 
 /* The unwinder's reads: from the window, else the chunk, else a new chunk. */
@@ -135,7 +268,7 @@ static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
 		n = len;
 	struct gs_mem_iov iov = {.addr = addr, .buf = r->chunk, .len = n};
 	r->chunk_reads++;
-	gs_mem_readv(r->mem, &iov, 1, &r->scratch);
+	mem_readv(r, &iov, 1);
 	r->chunk_base = addr;
 	r->chunk_len = iov.got;
 	if (iov.got < len)
@@ -553,7 +686,7 @@ static void check_moved(struct reader *r, const uint64_t *gptrs, size_t n, const
 			iov[nv++] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs2 + i * r->gsize,
 							.len = r->gverify};
 	}
-	gs_mem_readv(r->mem, iov, nv, &r->scratch);
+	mem_readv(r, iov, nv);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		if (!readable[i] || skipped_status(gv[i].status))
 			continue;
@@ -579,7 +712,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 	struct gview gv[BATCH];
 	for (size_t i = 0; i < n; i++)
 		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gread};
-	gs_mem_readv(r->mem, iov, n, &r->scratch);
+	mem_readv(r, iov, n);
 	bool readable[BATCH];
 	for (size_t i = 0; i < n; i++) {
 		readable[i] = gptrs[i] && iov[i].got == r->gread;
@@ -602,7 +735,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		wbase[i] = sp;
 		iov[nw++] = (struct gs_mem_iov){.addr = sp, .buf = windows + i * STACK_WINDOW, .len = (size_t)len};
 	}
-	gs_mem_readv(r->mem, iov, nw, &r->scratch);
+	mem_readv(r, iov, nw);
 	size_t wgot[BATCH];
 	for (size_t i = 0, k = 0; i < n; i++)
 		wgot[i] = wbase[i] ? iov[k++].got : 0;
@@ -644,7 +777,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 			}
 		}
 		unsigned tries = r->opts->retries ? r->opts->retries : DEFAULT_RETRIES;
-		for (unsigned t = 0; retry && r->live && !gs_mem_stopped(r->mem) && t < tries && !err; t++) {
+		for (unsigned t = 0; retry && r->verify && t < tries && !err; t++) {
 			bool gone;
 			err = reread(r, gptrs[i], gbufs + i * r->gsize, &gv[i], &out, &retry, &why, &gone);
 			if (gone)
@@ -718,6 +851,226 @@ static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
 	return 0;
 }
 
+static int discard_label(void *arg, const char *key, size_t key_len, const char *value,
+			 size_t value_len)
+{
+	(void)arg, (void)key, (void)key_len, (void)value, (void)value_len;
+	return 0;
+}
+
+/* The lowest SP in a goroutine's stack that an unwind of it can start from (traceback1's
+ * choices: sched, syscall, its thread's registers, the vDSO SP), or 0. */
+static uint64_t lowest_sp(const struct reader *r, const struct gview *g)
+{
+	uint64_t sps[4] = {g->sched_sp, g->syscallsp, 0, 0}, low = 0;
+	const struct mview *m = find_m(r, g->m);
+	if (m) {
+		sps[2] = m->vdso_sp;
+		sps[3] = m->thread ? m->thread->regs.sp : 0;
+	}
+	for (int k = 0; k < 4; k++)
+		if (sps[k] >= g->lo && sps[k] < g->hi && (!low || sps[k] < low))
+			low = sps[k];
+	return low;
+}
+
+struct half_read {
+	struct gs_mem *mem;
+	struct gs_mem_iov *iov;
+	size_t n;
+	struct gs_ctx ctx;
+};
+
+static void *read_half(void *arg)
+{
+	struct half_read *h = arg;
+	gs_mem_readv(h->mem, h->iov, h->n, &h->ctx);
+	return NULL;
+}
+
+/* One scatter read of many elements, its second half in a second thread when the target may
+ * be read from two at once (the kernel pins and copies pages for each reader in parallel). */
+static void readv_parallel(struct reader *r, struct gs_mem_iov *iov, size_t n)
+{
+	struct half_read h = {.mem = r->mem, .iov = iov + n / 2, .n = n - n / 2};
+	pthread_t t;
+	gs_ctx_init(&h.ctx);
+	bool two = n >= PARALLEL_MIN && gs_mem_parallel_reads(r->mem) &&
+		   pthread_create(&t, NULL, read_half, &h) == 0;
+	gs_mem_readv(r->mem, iov, two ? n / 2 : n, &r->scratch);
+	if (two)
+		pthread_join(t, NULL);
+}
+
+/* Copies n ranges (addr[i], len[i] bytes) in one scatter read, ranges in ascending order
+ * less than COPY_GAP apart merged into one element (g structs lie side by side in their
+ * spans: one system call element per run instead of per g). off[i] is where range i landed
+ * in the copy, got[i] how many of its bytes were read. */
+static int copy_ranges(struct reader *r, const uint64_t *addr, const size_t *len, size_t n,
+		       size_t *off, size_t *got)
+{
+	struct copy *c = &r->copy;
+	size_t nruns = 0, bytes = 0;
+	uint64_t end = 0; /* of the last range read */
+	for (size_t i = 0; i < n; i++) {
+		if (!len[i])
+			continue;
+		bool join = nruns > 0 && addr[i] >= end && addr[i] - end < COPY_GAP &&
+			    addr[i] + len[i] - c->spans[c->n + nruns - 1].addr <= COPY_RUN_MAX;
+		end = addr[i] + len[i];
+		if (!join) {
+			int err = copy_reserve(c, 0, nruns + 1);
+			if (err)
+				return err;
+			c->spans[c->n + nruns++] = (struct span){.addr = addr[i]};
+		}
+		struct span *s = &c->spans[c->n + nruns - 1];
+		bytes += addr[i] + len[i] - s->addr - s->len;
+		s->len = (size_t)(addr[i] + len[i] - s->addr);
+	}
+	int err = copy_reserve(c, bytes, nruns);
+	struct gs_mem_iov *iov = malloc((nruns ? nruns : 1) * sizeof(*iov));
+	if (err || !iov) {
+		free(iov);
+		return err ? err : -ENOMEM;
+	}
+	for (size_t k = 0; k < nruns; k++) {
+		struct span *s = &c->spans[c->n + k];
+		s->off = c->len;
+		c->len += s->len;
+		iov[k] = (struct gs_mem_iov){.addr = s->addr, .buf = c->data + s->off, .len = s->len};
+	}
+	readv_parallel(r, iov, nruns);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		off[i] = got[i] = 0;
+		if (!len[i])
+			continue;
+		while (addr[i] - c->spans[c->n + k].addr >= c->spans[c->n + k].len)
+			k++;
+		const struct span *s = &c->spans[c->n + k];
+		uint64_t at = addr[i] - s->addr;
+		off[i] = s->off + (size_t)at;
+		got[i] = iov[k].got > at ? iov[k].got - (size_t)at : 0;
+		if (got[i] > len[i])
+			got[i] = len[i];
+	}
+	for (size_t k = 0; k < nruns; k++)
+		c->spans[c->n + k].len = iov[k].got;
+	c->n += nruns;
+	free(iov);
+	return 0;
+}
+
+/* Before the threads stop: sizes the copy from a non-stop read of the g structs (their
+ * stacks as they are now, plus a quarter for what changes meanwhile) and faults its pages in. */
+static int copy_prepare(struct reader *r)
+{
+	uint64_t *gptrs = NULL;
+	size_t ngs = 0;
+	int err = read_allgs(r, &gptrs, &ngs);
+	if (err) {
+		free(gptrs);
+		return err;
+	}
+	uint8_t *buf = malloc((size_t)BATCH * r->gread);
+	struct gs_mem_iov iov[BATCH];
+	uint64_t stack_bytes = 0;
+	for (size_t i = 0; buf && i < ngs; i += BATCH) {
+		size_t k = ngs - i < BATCH ? ngs - i : BATCH;
+		for (size_t j = 0; j < k; j++)
+			iov[j] = (struct gs_mem_iov){.addr = gptrs[i + j], .buf = buf + j * r->gread,
+						     .len = r->gread};
+		gs_mem_readv(r->mem, iov, k, &r->scratch);
+		for (size_t j = 0; j < k; j++) {
+			struct gview g;
+			if (iov[j].got != r->gread)
+				continue;
+			decode_g(r, gptrs[i + j], buf + j * r->gread, r->gread, &g);
+			uint64_t sp = skipped_status(g.status) ? 0 : lowest_sp(r, &g);
+			if (sp)
+				stack_bytes += g.hi - sp < COPY_STACK_MAX ? g.hi - sp : COPY_STACK_MAX;
+		}
+	}
+	free(buf);
+	free(gptrs);
+	uint64_t want = ((uint64_t)ngs * (r->gread + 64) + stack_bytes) / 4 * 5 +
+			(uint64_t)(r->nms + 16) * 2 * STACK_WINDOW;
+	err = copy_reserve(&r->copy, want < COPY_MAX ? (size_t)want : COPY_MAX, ngs / 2 * 5 + 64);
+	return err == -E2BIG ? 0 : err;
+}
+
+/* Consistent mode, threads stopped: copies every g (its decoded fields), each goroutine's
+ * stack from its lowest start SP up (at most COPY_STACK_MAX), a window above each stopped
+ * thread's SP and each vDSO SP (goroutines running on a system stack), and the label bytes,
+ * so that the threads can be resumed before the unwinding. *fits is false when the copy
+ * would pass COPY_MAX: the caller then reads everything stopped. */
+static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, bool *fits)
+{
+	struct copy *c = &r->copy;
+	*fits = false;
+	size_t *len = malloc((ngs ? ngs : 1) * sizeof(*len));
+	size_t *goff = malloc((ngs ? ngs : 1) * sizeof(*goff));
+	size_t *got = malloc((ngs ? ngs : 1) * sizeof(*got));
+	uint64_t *sps = malloc((ngs ? ngs : 1) * sizeof(*sps));
+	size_t *soff = malloc((ngs ? ngs : 1) * sizeof(*soff));
+	size_t *sgot = malloc((ngs ? ngs : 1) * sizeof(*sgot));
+	int err = !len || !goff || !got || !sps || !soff || !sgot ? -ENOMEM : 0;
+	for (size_t i = 0; !err && i < ngs; i++)
+		len[i] = gptrs[i] ? r->gread : 0;
+	if (!err)
+		err = copy_ranges(r, gptrs, len, ngs, goff, got);
+	/* the stacks, from each goroutine's lowest start SP */
+	for (size_t i = 0; !err && i < ngs; i++) {
+		struct gview g = {0};
+		sps[i] = 0;
+		if (got[i] == r->gread) {
+			decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+			sps[i] = skipped_status(g.status) ? 0 : lowest_sp(r, &g);
+		}
+		len[i] = sps[i] ? (size_t)(g.hi - sps[i] < COPY_STACK_MAX ? g.hi - sps[i] : COPY_STACK_MAX) : 0;
+	}
+	if (!err)
+		err = copy_ranges(r, sps, len, ngs, soff, sgot);
+	/* system stacks of the threads (a running goroutine may be on g0 or gsignal) */
+	for (size_t i = 0; i < r->nms && !err; i++) {
+		uint64_t at[2] = {r->ms[i].thread ? r->ms[i].thread->regs.sp : 0, r->ms[i].vdso_sp};
+		size_t wl[2] = {at[0] ? STACK_WINDOW : 0, at[1] ? STACK_WINDOW : 0};
+		size_t o[2], gt[2];
+		err = copy_ranges(r, at, wl, 2, o, gt);
+	}
+	/* labels: read as the snapshot will read them, each read recorded */
+	struct gs_label_reader lr = r->lr;
+	lr.add = discard_label;
+	r->record = true;
+	for (size_t i = 0; i < ngs && !err; i++) {
+		struct gview g;
+		if (got[i] != r->gread)
+			continue;
+		decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+		if (!skipped_status(g.status) && g.labels)
+			err = gs_labels_read(&lr, g.labels);
+	}
+	r->record = false;
+	free(len);
+	free(goff);
+	free(got);
+	free(sps);
+	free(soff);
+	free(sgot);
+	if (err == -E2BIG)
+		return 0;
+	if (err)
+		return err;
+	*fits = true;
+	return 0;
+}
+
+/* Sorts the copy for copy_find. */
+static void copy_seal(struct copy *c)
+{
+	qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
+}
+
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -785,7 +1138,9 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 		goto out;
 
 	if (r.live && r.opts->consistent) {
-		err = gs_mem_stop(mem, NULL, 0, 0, ctx);
+		err = copy_prepare(&r);
+		if (!err)
+			err = gs_mem_stop(mem, NULL, 0, 0, ctx);
 		if (err)
 			goto out;
 	}
@@ -809,6 +1164,18 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 	err = read_ms(&r);
 	if (!err)
 		err = read_allgs(&r, &gptrs, &ngs);
+	if (!err && r.live && gs_mem_stopped(mem)) {
+		/* consistent: copy what the snapshot needs, resume, then unwind from the copy */
+		bool fits;
+		err = copy_stopped(&r, gptrs, ngs, &fits);
+		if (!err && fits) {
+			err = gs_mem_resume(mem, ctx);
+			copy_seal(&r.copy);
+			r.use_copy = true;
+		}
+		if (!fits)
+			copy_release(&r.copy);
+	}
 	for (size_t i = 0; !err && i < ngs; i += BATCH) {
 		size_t k = ngs - i < BATCH ? ngs - i : BATCH;
 		err = read_batch(&r, gptrs + i, k, gbufs, gbufs2, windows, iov);
@@ -837,6 +1204,7 @@ out:
 	free(r.lf);
 	free(r.chunk);
 	free(r.ms);
+	copy_release(&r.copy);
 	gs_vec_release(&r.frames);
 	gs_vec_release(&r.labels);
 	gs_unwinder_free(r.u);
