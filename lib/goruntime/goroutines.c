@@ -993,7 +993,7 @@ static int copy_prepare(struct reader *r)
 	}
 	free(buf);
 	free(gptrs);
-	uint64_t want = ((uint64_t)ngs * (r->gread + 64) + stack_bytes) / 4 * 5 +
+	uint64_t want = ((uint64_t)ngs * (r->gsize + r->gsize / 8) + stack_bytes) / 4 * 5 +
 			(uint64_t)(r->nms + 16) * 2 * STACK_WINDOW;
 	err = copy_reserve(&r->copy, want < COPY_MAX ? (size_t)want : COPY_MAX, ngs / 2 * 5 + 64);
 	return err == -E2BIG ? 0 : err;
