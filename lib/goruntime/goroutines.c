@@ -1039,8 +1039,7 @@ static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, boo
 		err = copy_ranges(r, at, wl, 2, o, gt);
 	}
 	/* labels: read as the snapshot will read them, each read recorded */
-	struct gs_label_reader lr = r->lr;
-	lr.add = discard_label;
+	r->lr.add = discard_label;
 	r->record = true;
 	for (size_t i = 0; i < ngs && !err; i++) {
 		struct gview g;
@@ -1048,9 +1047,10 @@ static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, boo
 			continue;
 		decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
 		if (!skipped_status(g.status) && g.labels)
-			err = gs_labels_read(&lr, g.labels);
+			err = gs_labels_read(&r->lr, g.labels);
 	}
 	r->record = false;
+	r->lr.add = add_label;
 	free(len);
 	free(goff);
 	free(got);
@@ -1205,6 +1205,7 @@ out:
 	free(r.chunk);
 	free(r.ms);
 	copy_release(&r.copy);
+	gs_label_reader_release(&r.lr);
 	gs_vec_release(&r.frames);
 	gs_vec_release(&r.labels);
 	gs_unwinder_free(r.u);

@@ -58,7 +58,7 @@ static int add_pair(const struct gs_label_reader *lr, const uint8_t *key_hdr,
 		       vb->len);
 }
 
-static int read_slice(const struct gs_label_reader *lr, uint64_t labels, struct gs_buf *kb,
+static int read_slice(struct gs_label_reader *lr, uint64_t labels, struct gs_buf *kb,
 		      struct gs_buf *vb)
 {
 	uint8_t hdr[24];
@@ -75,13 +75,21 @@ static int read_slice(const struct gs_label_reader *lr, uint64_t labels, struct 
 	if (len > GS_GORUNTIME_MAX_LABELS)
 		len = GS_GORUNTIME_MAX_LABELS;
 	size_t count = 0;
-	uint8_t ent[64];
-	if (lr->label_size > sizeof(ent))
+	if (lr->label_size > 64)
 		return 0;
+	/* every entry in one read; if some cannot be read, entry by entry up to the first */
+	size_t size = (size_t)len * lr->label_size;
+	struct gs_buf *eb = &lr->entries;
+	gs_buf_reset(eb);
+	int err = gs_buf_grow(eb, size);
+	if (err)
+		return err;
+	bool whole = lr->read(lr->arg, data, eb->data, size) == 0;
 	for (uint64_t i = 0; i < len; i++) {
-		if (lr->read(lr->arg, data + i * lr->label_size, ent, lr->label_size))
+		uint8_t *ent = (uint8_t *)eb->data + i * lr->label_size;
+		if (!whole && lr->read(lr->arg, data + i * lr->label_size, ent, lr->label_size))
 			return 0;
-		int err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &count);
+		err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &count);
 		if (err)
 			return err == -E2BIG ? 0 : err;
 	}
@@ -149,21 +157,22 @@ static int read_map(const struct gs_label_reader *lr, uint64_t labels, struct gs
 	return err == -E2BIG ? 0 : err;
 }
 
-int gs_labels_read(const struct gs_label_reader *lr, uint64_t labels)
+int gs_labels_read(struct gs_label_reader *lr, uint64_t labels)
 {
-	struct gs_buf kb, vb;
 	if (!labels)
 		return 0;
-	gs_buf_init(&kb, 0);
-	gs_buf_init(&vb, 0);
-	int err = 0;
 	if (lr->repr == GS_LABELS_SLICE)
-		err = read_slice(lr, labels, &kb, &vb);
-	else if (lr->repr == GS_LABELS_MAP)
-		err = read_map(lr, labels, &kb, &vb);
-	gs_buf_release(&kb);
-	gs_buf_release(&vb);
-	return err;
+		return read_slice(lr, labels, &lr->key, &lr->value);
+	if (lr->repr == GS_LABELS_MAP)
+		return read_map(lr, labels, &lr->key, &lr->value);
+	return 0;
+}
+
+void gs_label_reader_release(struct gs_label_reader *lr)
+{
+	gs_buf_release(&lr->key);
+	gs_buf_release(&lr->value);
+	gs_buf_release(&lr->entries);
 }
 
 void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l)
@@ -181,4 +190,7 @@ void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l)
 	lr->keys_off = gs_layout_off(l, GS_LF_BUCKET_KEYS);
 	lr->elems_off = gs_layout_off(l, GS_LF_BUCKET_ELEMS);
 	lr->overflow_off = gs_layout_off(l, GS_LF_BUCKET_OVERFLOW);
+	gs_buf_init(&lr->key, 0);
+	gs_buf_init(&lr->value, 0);
+	gs_buf_init(&lr->entries, 0);
 }

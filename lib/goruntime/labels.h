@@ -22,13 +22,17 @@ struct gs_label_reader {
 	void *arg;
 	int (*add)(void *arg, const char *key, size_t key_len, const char *value, size_t value_len);
 	void *add_arg;
+	/* kept from one goroutine to the next: the key, the value, the slice's entries */
+	struct gs_buf key, value, entries;
 };
 
-/* Fills the layout part of lr from l (offsets unknown to l stay GS_LAYOUT_UNKNOWN). */
+/* Fills the layout part of lr from l (offsets unknown to l stay GS_LAYOUT_UNKNOWN) and sets
+ * up its buffers; gs_label_reader_release frees them. */
 void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l);
+void gs_label_reader_release(struct gs_label_reader *lr);
 /* Reads the labels g.labels = labels points to, calling lr->add for each readable pair (at
  * most GS_GORUNTIME_MAX_LABELS); unreadable or garbage entries are skipped. 0, or the error
  * lr->add returned. */
-int gs_labels_read(const struct gs_label_reader *lr, uint64_t labels);
+int gs_labels_read(struct gs_label_reader *lr, uint64_t labels);
 
 #endif
