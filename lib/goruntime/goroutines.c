@@ -35,8 +35,15 @@
 /* Scatter reads of at least this many elements are split between two threads (consistent
  * mode: the pause is the wall time of the copy). */
 #define PARALLEL_MIN 4096
-/* Spans of the copy looked at before a read is taken as not copied (spans may overlap). */
-#define COPY_OVERLAP_SCAN 8
+/* Label strings read ahead per call of labels_ahead at most, and their bytes at most (the rest
+ * are read when used). */
+#define AHEAD_STRINGS_MAX 65536
+#define AHEAD_BYTES_MAX (16u << 20)
+/* Strings just gathered that a new one is compared with, to skip repeats. */
+#define AHEAD_RECENT 8
+/* Spans of the copy looked at before a read is taken as not copied (spans may overlap: a
+ * merged run of one kind of range may cover ranges of another). */
+#define COPY_OVERLAP_SCAN 64
 /* Status values (runtime2.go). */
 enum {
 	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
@@ -92,12 +99,14 @@ struct gview {
 struct span {
 	uint64_t addr;
 	size_t off, len;
+	uint64_t reach; /* once sorted: the largest end of this span and those before it */
 };
 
-/* Consistent mode: what was copied while the threads were stopped. */
+/* Bytes copied ahead of their use: consistent mode, what was copied while the threads were
+ * stopped; non-stop, the label bytes of a batch read ahead. */
 struct copy {
-	struct span *spans; /* sorted by addr once complete */
-	size_t n, cap;
+	struct span *spans; /* the first `sorted` sorted by addr (copy_seal), others appended */
+	size_t n, cap, sorted;
 	uint8_t *data;
 	size_t len, data_cap;
 };
@@ -137,6 +146,7 @@ struct reader {
 	struct copy copy;
 	bool use_copy; /* reads come from copy first (threads resumed after it was made) */
 	bool record;   /* reads are added to copy (labels, while stopped) */
+	struct copy ahead; /* non-stop: the label bytes of the current batch */
 	/* the goroutine being built */
 	struct gs_vec frames; /* of struct gs_gframe, capped at limits.stack_depth */
 	struct gs_vec labels; /* of struct gs_glabel, capped at limits.labels */
@@ -145,7 +155,7 @@ struct reader {
 /* How many bytes at addr the copy holds (at most len), with where they are. */
 static size_t copy_find(const struct copy *c, uint64_t addr, size_t len, const uint8_t **at)
 {
-	size_t lo = 0, hi = c->n;
+	size_t lo = 0, hi = c->sorted;
 	while (lo < hi) { /* the first span starting after addr */
 		size_t mid = lo + (hi - lo) / 2;
 		if (c->spans[mid].addr <= addr)
@@ -153,15 +163,17 @@ static size_t copy_find(const struct copy *c, uint64_t addr, size_t len, const u
 		else
 			hi = mid;
 	}
-	for (size_t k = 0; k < COPY_OVERLAP_SCAN && lo > k; k++) {
+	size_t best = 0;
+	for (size_t k = 0; k < COPY_OVERLAP_SCAN && lo > k && best < len; k++) {
 		const struct span *s = &c->spans[lo - 1 - k];
-		if (addr - s->addr < s->len) {
-			size_t have = s->len - (size_t)(addr - s->addr);
+		if (s->reach <= addr)
+			break; /* no span before reaches addr */
+		if (addr - s->addr < s->len && s->len - (size_t)(addr - s->addr) > best) {
+			best = s->len - (size_t)(addr - s->addr);
 			*at = c->data + s->off + (addr - s->addr);
-			return have < len ? have : len;
 		}
 	}
-	return 0;
+	return best < len ? best : len;
 }
 
 /* Reserves room in the copy for len more bytes and n more spans, touching the bytes so that
@@ -209,6 +221,17 @@ static int span_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Sorts the copy for copy_find. */
+static void copy_seal(struct copy *c)
+{
+	qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
+	c->sorted = c->n;
+	for (size_t k = 0; k < c->n; k++) {
+		uint64_t end = c->spans[k].addr + c->spans[k].len;
+		c->spans[k].reach = k && c->spans[k - 1].reach > end ? c->spans[k - 1].reach : end;
+	}
+}
+
 static void copy_release(struct copy *c)
 {
 	free(c->spans);
@@ -237,7 +260,8 @@ static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
 {
 	struct reader *r = arg;
 	const uint8_t *at;
-	if (r->use_copy && len && copy_find(&r->copy, addr, len, &at) == len) {
+	const struct copy *c = r->use_copy || r->record ? &r->copy : &r->ahead;
+	if (len && copy_find(c, addr, len, &at) == len) {
 		memcpy(buf, at, len);
 		return 0;
 	}
@@ -672,6 +696,163 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	return 0;
 }
 
+struct half_read {
+	struct gs_mem *mem;
+	struct gs_mem_iov *iov;
+	size_t n;
+	struct gs_ctx ctx;
+};
+
+static void *read_half(void *arg)
+{
+	struct half_read *h = arg;
+	gs_mem_readv(h->mem, h->iov, h->n, &h->ctx);
+	return NULL;
+}
+
+/* One scatter read of many elements, its second half in a second thread when the target may
+ * be read from two at once (the kernel pins and copies pages for each reader in parallel). */
+static void readv_parallel(struct reader *r, struct gs_mem_iov *iov, size_t n)
+{
+	struct half_read h = {.mem = r->mem, .iov = iov + n / 2, .n = n - n / 2};
+	pthread_t t;
+	gs_ctx_init(&h.ctx);
+	bool two = n >= PARALLEL_MIN && gs_mem_parallel_reads(r->mem) &&
+		   pthread_create(&t, NULL, read_half, &h) == 0;
+	gs_mem_readv(r->mem, iov, two ? n / 2 : n, &r->scratch);
+	if (two)
+		pthread_join(t, NULL);
+}
+
+/* Copies n ranges (addr[i], len[i] bytes) in one scatter read, ranges in ascending order
+ * less than COPY_GAP apart merged into one element (g structs lie side by side in their
+ * spans: one system call element per run instead of per g). off[i] is where range i landed
+ * in the copy, got[i] how many of its bytes were read. */
+static int copy_ranges(struct reader *r, struct copy *c, const uint64_t *addr, const size_t *len,
+		       size_t n, size_t *off, size_t *got)
+{
+	size_t nruns = 0, bytes = 0;
+	uint64_t end = 0; /* of the last range read */
+	for (size_t i = 0; i < n; i++) {
+		if (!len[i])
+			continue;
+		bool join = nruns > 0 && addr[i] >= end && addr[i] - end < COPY_GAP &&
+			    addr[i] + len[i] - c->spans[c->n + nruns - 1].addr <= COPY_RUN_MAX;
+		end = addr[i] + len[i];
+		if (!join) {
+			int err = copy_reserve(c, 0, nruns + 1);
+			if (err)
+				return err;
+			c->spans[c->n + nruns++] = (struct span){.addr = addr[i]};
+		}
+		struct span *s = &c->spans[c->n + nruns - 1];
+		bytes += addr[i] + len[i] - s->addr - s->len;
+		s->len = (size_t)(addr[i] + len[i] - s->addr);
+	}
+	int err = copy_reserve(c, bytes, nruns);
+	struct gs_mem_iov *iov = malloc((nruns ? nruns : 1) * sizeof(*iov));
+	if (err || !iov) {
+		free(iov);
+		return err ? err : -ENOMEM;
+	}
+	for (size_t k = 0; k < nruns; k++) {
+		struct span *s = &c->spans[c->n + k];
+		s->off = c->len;
+		c->len += s->len;
+		iov[k] = (struct gs_mem_iov){.addr = s->addr, .buf = c->data + s->off, .len = s->len};
+	}
+	readv_parallel(r, iov, nruns);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		off[i] = got[i] = 0;
+		if (!len[i])
+			continue;
+		while (addr[i] - c->spans[c->n + k].addr >= c->spans[c->n + k].len)
+			k++;
+		const struct span *s = &c->spans[c->n + k];
+		uint64_t at = addr[i] - s->addr;
+		off[i] = s->off + (size_t)at;
+		got[i] = iov[k].got > at ? iov[k].got - (size_t)at : 0;
+		if (got[i] > len[i])
+			got[i] = len[i];
+	}
+	for (size_t k = 0; k < nruns; k++)
+		c->spans[c->n + k].len = iov[k].got;
+	c->n += nruns;
+	free(iov);
+	return 0;
+}
+
+/* The label bytes of n goroutines (their g.labels, 0 for none) read ahead into c, level by
+ * level: slice headers, entries, strings, one scatter read each instead of a few reads per
+ * goroutine (1.24+ slices; nothing for maps). */
+static int labels_ahead(struct reader *r, struct copy *c, const uint64_t *labels, size_t n)
+{
+	size_t any = 0;
+	for (size_t i = 0; i < n; i++)
+		any += labels[i] != 0;
+	if (!any || r->lr.repr != GS_LABELS_SLICE)
+		return 0;
+	uint64_t *addr = malloc(n * sizeof(*addr));
+	size_t *len = malloc(n * sizeof(*len));
+	size_t *off = malloc(n * sizeof(*off));
+	size_t *got = malloc(n * sizeof(*got));
+	int err = !addr || !len || !off || !got ? -ENOMEM : 0;
+	for (size_t i = 0; !err && i < n; i++)
+		len[i] = gs_labels_header_range(&r->lr, labels[i], &addr[i]);
+	if (!err)
+		err = copy_ranges(r, c, addr, len, n, off, got);
+	uint64_t nstr = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		len[i] = got[i] == 24 ? gs_labels_entries_range(&r->lr, c->data + off[i], &addr[i]) : 0;
+		nstr += len[i] / r->lr.label_size * 2;
+	}
+	if (!err && nstr)
+		err = copy_ranges(r, c, addr, len, n, off, got);
+	/* the strings (two an entry), one met among the last few skipped (the same keys recur
+	 * from one goroutine to the next) */
+	size_t cap = nstr < AHEAD_STRINGS_MAX ? (size_t)nstr : AHEAD_STRINGS_MAX, ns = 0;
+	uint64_t *saddr = NULL;
+	size_t *slen = NULL, *soff = NULL, *sgot = NULL;
+	if (!err && cap) {
+		saddr = malloc(cap * sizeof(*saddr));
+		slen = malloc(cap * sizeof(*slen));
+		soff = malloc(cap * sizeof(*soff));
+		sgot = malloc(cap * sizeof(*sgot));
+		err = !saddr || !slen || !soff || !sgot ? -ENOMEM : 0;
+	}
+	for (size_t i = 0; !err && cap && i < n && ns < cap; i++) {
+		if (!len[i] || got[i] != len[i])
+			continue;
+		size_t first = ns;
+		size_t end = ns + gs_labels_string_ranges(&r->lr, c->data + off[i], got[i], saddr + ns,
+							  slen + ns, cap - ns);
+		for (size_t j = first; j < end; j++) {
+			bool seen = false;
+			for (size_t b = ns > AHEAD_RECENT ? ns - AHEAD_RECENT : 0; b < ns && !seen; b++)
+				seen = saddr[b] == saddr[j] && slen[b] == slen[j];
+			if (!seen) {
+				saddr[ns] = saddr[j];
+				slen[ns++] = slen[j];
+			}
+		}
+	}
+	uint64_t bytes = 0;
+	size_t keep = 0;
+	while (keep < ns && bytes + slen[keep] <= AHEAD_BYTES_MAX)
+		bytes += slen[keep++];
+	if (!err && keep)
+		err = copy_ranges(r, c, saddr, slen, keep, soff, sgot);
+	free(saddr);
+	free(slen);
+	free(soff);
+	free(sgot);
+	free(addr);
+	free(len);
+	free(off);
+	free(got);
+	return err;
+}
+
 /* Non-stop: why goroutine i of a batch moved between the first read of its g and the read of
  * its stack window (NULL when it did not), from a third scatter read of the g structs into
  * gbufs2 once every window is copied. */
@@ -718,6 +899,17 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		readable[i] = gptrs[i] && iov[i].got == r->gread;
 		if (readable[i])
 			decode_g(r, gptrs[i], gbufs + i * r->gsize, r->gread, &gv[i]);
+	}
+	/* live, not from a copy: the batch's label bytes read ahead */
+	if (r->live && !r->use_copy) {
+		uint64_t labels[BATCH];
+		for (size_t i = 0; i < n; i++)
+			labels[i] = readable[i] && !skipped_status(gv[i].status) ? gv[i].labels : 0;
+		r->ahead.n = r->ahead.len = r->ahead.sorted = 0;
+		int err = labels_ahead(r, &r->ahead, labels, n);
+		if (err)
+			return err;
+		copy_seal(&r->ahead);
 	}
 	/* stack windows from each start SP (sched or syscall; running ones start elsewhere) */
 	size_t nw = 0;
@@ -874,92 +1066,6 @@ static uint64_t lowest_sp(const struct reader *r, const struct gview *g)
 	return low;
 }
 
-struct half_read {
-	struct gs_mem *mem;
-	struct gs_mem_iov *iov;
-	size_t n;
-	struct gs_ctx ctx;
-};
-
-static void *read_half(void *arg)
-{
-	struct half_read *h = arg;
-	gs_mem_readv(h->mem, h->iov, h->n, &h->ctx);
-	return NULL;
-}
-
-/* One scatter read of many elements, its second half in a second thread when the target may
- * be read from two at once (the kernel pins and copies pages for each reader in parallel). */
-static void readv_parallel(struct reader *r, struct gs_mem_iov *iov, size_t n)
-{
-	struct half_read h = {.mem = r->mem, .iov = iov + n / 2, .n = n - n / 2};
-	pthread_t t;
-	gs_ctx_init(&h.ctx);
-	bool two = n >= PARALLEL_MIN && gs_mem_parallel_reads(r->mem) &&
-		   pthread_create(&t, NULL, read_half, &h) == 0;
-	gs_mem_readv(r->mem, iov, two ? n / 2 : n, &r->scratch);
-	if (two)
-		pthread_join(t, NULL);
-}
-
-/* Copies n ranges (addr[i], len[i] bytes) in one scatter read, ranges in ascending order
- * less than COPY_GAP apart merged into one element (g structs lie side by side in their
- * spans: one system call element per run instead of per g). off[i] is where range i landed
- * in the copy, got[i] how many of its bytes were read. */
-static int copy_ranges(struct reader *r, const uint64_t *addr, const size_t *len, size_t n,
-		       size_t *off, size_t *got)
-{
-	struct copy *c = &r->copy;
-	size_t nruns = 0, bytes = 0;
-	uint64_t end = 0; /* of the last range read */
-	for (size_t i = 0; i < n; i++) {
-		if (!len[i])
-			continue;
-		bool join = nruns > 0 && addr[i] >= end && addr[i] - end < COPY_GAP &&
-			    addr[i] + len[i] - c->spans[c->n + nruns - 1].addr <= COPY_RUN_MAX;
-		end = addr[i] + len[i];
-		if (!join) {
-			int err = copy_reserve(c, 0, nruns + 1);
-			if (err)
-				return err;
-			c->spans[c->n + nruns++] = (struct span){.addr = addr[i]};
-		}
-		struct span *s = &c->spans[c->n + nruns - 1];
-		bytes += addr[i] + len[i] - s->addr - s->len;
-		s->len = (size_t)(addr[i] + len[i] - s->addr);
-	}
-	int err = copy_reserve(c, bytes, nruns);
-	struct gs_mem_iov *iov = malloc((nruns ? nruns : 1) * sizeof(*iov));
-	if (err || !iov) {
-		free(iov);
-		return err ? err : -ENOMEM;
-	}
-	for (size_t k = 0; k < nruns; k++) {
-		struct span *s = &c->spans[c->n + k];
-		s->off = c->len;
-		c->len += s->len;
-		iov[k] = (struct gs_mem_iov){.addr = s->addr, .buf = c->data + s->off, .len = s->len};
-	}
-	readv_parallel(r, iov, nruns);
-	for (size_t i = 0, k = 0; i < n; i++) {
-		off[i] = got[i] = 0;
-		if (!len[i])
-			continue;
-		while (addr[i] - c->spans[c->n + k].addr >= c->spans[c->n + k].len)
-			k++;
-		const struct span *s = &c->spans[c->n + k];
-		uint64_t at = addr[i] - s->addr;
-		off[i] = s->off + (size_t)at;
-		got[i] = iov[k].got > at ? iov[k].got - (size_t)at : 0;
-		if (got[i] > len[i])
-			got[i] = len[i];
-	}
-	for (size_t k = 0; k < nruns; k++)
-		c->spans[c->n + k].len = iov[k].got;
-	c->n += nruns;
-	free(iov);
-	return 0;
-}
 
 /* Before the threads stop: sizes the copy from a non-stop read of the g structs (their
  * stacks as they are now, plus a quarter for what changes meanwhile) and faults its pages in. */
@@ -1018,7 +1124,7 @@ static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, boo
 	for (size_t i = 0; !err && i < ngs; i++)
 		len[i] = gptrs[i] ? r->gread : 0;
 	if (!err)
-		err = copy_ranges(r, gptrs, len, ngs, goff, got);
+		err = copy_ranges(r, c, gptrs, len, ngs, goff, got);
 	/* the stacks, from each goroutine's lowest start SP */
 	for (size_t i = 0; !err && i < ngs; i++) {
 		struct gview g = {0};
@@ -1030,15 +1136,27 @@ static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, boo
 		len[i] = sps[i] ? (size_t)(g.hi - sps[i] < COPY_STACK_MAX ? g.hi - sps[i] : COPY_STACK_MAX) : 0;
 	}
 	if (!err)
-		err = copy_ranges(r, sps, len, ngs, soff, sgot);
+		err = copy_ranges(r, c, sps, len, ngs, soff, sgot);
 	/* system stacks of the threads (a running goroutine may be on g0 or gsignal) */
 	for (size_t i = 0; i < r->nms && !err; i++) {
 		uint64_t at[2] = {r->ms[i].thread ? r->ms[i].thread->regs.sp : 0, r->ms[i].vdso_sp};
 		size_t wl[2] = {at[0] ? STACK_WINDOW : 0, at[1] ? STACK_WINDOW : 0};
 		size_t o[2], gt[2];
-		err = copy_ranges(r, at, wl, 2, o, gt);
+		err = copy_ranges(r, c, at, wl, 2, o, gt);
 	}
-	/* labels: read as the snapshot will read them, each read recorded */
+	/* labels: read ahead level by level, then read as the snapshot will read them, each
+	 * read the read-ahead missed recorded */
+	for (size_t i = 0; i < ngs && !err; i++) {
+		struct gview g;
+		sps[i] = 0;
+		if (got[i] == r->gread) {
+			decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+			sps[i] = skipped_status(g.status) ? 0 : g.labels;
+		}
+	}
+	for (size_t i = 0; i < ngs && !err; i += BATCH)
+		err = labels_ahead(r, c, sps + i, ngs - i < BATCH ? ngs - i : BATCH);
+	copy_seal(c);
 	r->lr.add = discard_label;
 	r->record = true;
 	for (size_t i = 0; i < ngs && !err; i++) {
@@ -1065,11 +1183,6 @@ static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, boo
 	return 0;
 }
 
-/* Sorts the copy for copy_find. */
-static void copy_seal(struct copy *c)
-{
-	qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
-}
 
 static int64_t clock_ns(clockid_t id)
 {
@@ -1205,6 +1318,7 @@ out:
 	free(r.chunk);
 	free(r.ms);
 	copy_release(&r.copy);
+	copy_release(&r.ahead);
 	gs_label_reader_release(&r.lr);
 	gs_vec_release(&r.frames);
 	gs_vec_release(&r.labels);

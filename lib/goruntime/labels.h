@@ -35,4 +35,18 @@ void gs_label_reader_release(struct gs_label_reader *lr);
  * lr->add returned. */
 int gs_labels_read(struct gs_label_reader *lr, uint64_t labels);
 
+/* Reading ahead (1.24+ slices; the map representation has no read-ahead): the ranges
+ * gs_labels_read will read, level by level, so that the reads of many goroutines can be
+ * issued together. The slice header of labels: its address and size (24), or 0 when this
+ * representation or layout has none. */
+size_t gs_labels_header_range(const struct gs_label_reader *lr, uint64_t labels, uint64_t *addr);
+/* From the slice header's bytes: the entries' range (what gs_labels_read reads in one read),
+ * or 0 for garbage or an empty slice. */
+size_t gs_labels_entries_range(const struct gs_label_reader *lr, const uint8_t *hdr,
+			       uint64_t *addr);
+/* From the entries' bytes (size bytes): the key and value strings gs_labels_read will read,
+ * at most max of them, into addrs/lens; returns how many. */
+size_t gs_labels_string_ranges(const struct gs_label_reader *lr, const uint8_t *entries,
+			       size_t size, uint64_t *addrs, size_t *lens, size_t max);
+
 #endif
