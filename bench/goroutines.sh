@@ -3,15 +3,18 @@
 # acceptance 3), and delve listing the goroutines of the same process, in one run:
 #   - `goscope goroutines PID` (non-stop): wall time, CPU time, peak RSS, and the largest gap of
 #     the target's own 1 ms heartbeat while it runs (target: at most 1 s and 50 ms);
-#   - `goscope goroutines --consistent --json PID`: the pause it reports (pause_ns; target: at
-#     most 100 ms) and the heartbeat gap;
+#   - `goscope goroutines --consistent PID`: the pause it reports on stderr (target: at most
+#     100 ms) and the heartbeat gap;
 #   - `dlv attach PID` running `goroutines` then `exit` (answering "n": detach, do not kill):
 #     wall time, CPU time, peak RSS, heartbeat gap; it must list every goroutine and leave the
 #     target running (checked after each run);
 #   - the heartbeat gap over the same time with nothing reading (the machine's own noise).
 # Prints the machine, the load, medians of N runs, the ratios and the targets.
 #
-#   bench/goroutines.sh [-n RUNS] [-d DELVE_RUNS] [-g GOROUTINES]
+#   bench/goroutines.sh [-n RUNS] [-d DELVE_RUNS] [-g GOROUTINES] [-l]
+#
+# -l parks the goroutines under two pprof labels each (the fixture's -labels), to measure the
+# reading of labels too.
 #
 # Builds the release preset of goscope (unless GOSCOPE names a binary) and the parked fixture
 # (tests/fixtures/go/parked) into bench/out/, and installs delve there for the benchmark only
@@ -21,12 +24,14 @@ set -euo pipefail
 runs=5
 dlv_runs=3
 ngoroutines=100000
+labels=
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) runs=$2; shift 2 ;;
 	-d) dlv_runs=$2; shift 2 ;;
 	-g) ngoroutines=$2; shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-l) labels=-labels; shift ;;
+	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "bench/goroutines.sh: unknown argument '$1'" >&2; exit 64 ;;
 	esac
 done
@@ -60,7 +65,7 @@ fixture_pid=
 cleanup() { [ -n "$fixture_pid" ] && kill "$fixture_pid" 2>/dev/null; true; }
 trap cleanup EXIT
 echo "starting the fixture with $ngoroutines parked goroutines" >&2
-"$out/parked" -n "$ngoroutines" -max-lifetime 2h >"$out/parked.out" 2>"$out/parked.err" &
+"$out/parked" -n "$ngoroutines" $labels -max-lifetime 2h >"$out/parked.out" 2>"$out/parked.err" &
 fixture_pid=$!
 for _ in $(seq 600); do
 	[ -s "$out/parked.out" ] && break
@@ -118,10 +123,10 @@ expected=$("$GOSCOPE" goroutines --json "$pid" | sed -n 's/^  "goroutines": \([0
 for i in $(seq "$runs"); do
 	echo "run $i/$runs: goscope goroutines, goscope goroutines --consistent, idle" >&2
 	measure goscope "$out/goroutines.txt" "$GOSCOPE" goroutines "$pid"
-	measure consistent "$out/consistent.json" "$GOSCOPE" goroutines --consistent --json "$pid"
-	pause=$(sed -n 's/^  "pause_ns": \([0-9]*\),$/\1/p' "$out/consistent.json")
-	[ -n "$pause" ] || die "no pause_ns in the output of goroutines --consistent --json"
-	echo "$pause" | awk '{ printf "%.1f\n", $1 / 1e6 }' >>"$out/pause.times"
+	measure consistent "$out/consistent.txt" "$GOSCOPE" goroutines --consistent "$pid"
+	pause=$(sed -n 's/.*stopped the process for \([0-9.]*\) ms$/\1/p' "$out/consistent.err")
+	[ -n "$pause" ] || die "goroutines --consistent reported no pause on stderr"
+	echo "$pause" | awk '{ printf "%.1f\n", $1 }' >>"$out/pause.times"
 	# the same time with nothing reading: the heartbeat's own noise on this machine
 	heartbeat reset >/dev/null
 	sleep "$(tail -1 "$out/goscope.times" | cut -d' ' -f1)"
@@ -162,18 +167,18 @@ maxgap=$(sort -g -k4,4 "$out/goscope.times" | tail -1 | cut -d' ' -f4)
 echo
 echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(go version | cut -d' ' -f3), delve $dlv_version"
 echo
-echo "Target: tests/fixtures/go/parked -n $ngoroutines ($expected goroutines), pid $pid"
+echo "Target: tests/fixtures/go/parked -n $ngoroutines $labels ($expected goroutines), pid $pid"
 echo
 echo "Load average before the runs: $load_before; after: $load_after"
 echo
 echo "| command | runs | median wall | median CPU (user+sys) | median peak RSS | median heartbeat gap |"
 echo "|---|---|---|---|---|---|"
 echo "| \`goscope goroutines PID\` | $runs | ${gw} s | ${gc} s | $(mb "$gm") | ${gg} ms |"
-echo "| \`goscope goroutines --consistent --json PID\` | $runs | ${cw} s | ${cc} s | $(mb "$cm") | ${cg} ms |"
+echo "| \`goscope goroutines --consistent PID\` | $runs | ${cw} s | ${cc} s | $(mb "$cm") | ${cg} ms |"
 echo "| \`dlv attach PID\` + \`goroutines\` | $dlv_runs | ${dw} s | ${dc} s | $(mb "$dm") | ${dg} ms |"
 echo "| nothing (idle, as long as goscope ran) | $runs | | | | ${ig} ms |"
 echo
-echo "- \`--consistent\` pause (pause_ns): median ${cp} ms, largest ${maxpause} ms."
+echo "- \`--consistent\` pause (reported on stderr): median ${cp} ms, largest ${maxpause} ms."
 echo "- goscope goroutines is $(ratio "$dw" "$gw")x faster than delve in wall time ($(ratio "$dc" "$gc")x in CPU time) and uses 1/$(ratio "$dm" "$gm") of its peak memory; delve listed all $listed goroutines and detached, the target kept running."
 echo "- Targets (issue 4, acceptance 3): goroutines <= 1 s: $(met "$gw" 1) (median ${gw} s);" \
 	"heartbeat gap <= 50 ms during the non-stop read: $(met "$gg" 50) (median ${gg} ms, largest ${maxgap} ms);" \
