@@ -167,7 +167,7 @@ maxgap=$(sort -g -k4,4 "$out/goscope.times" | tail -1 | cut -d' ' -f4)
 echo
 echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $(go version | cut -d' ' -f3), delve $dlv_version"
 echo
-echo "Target: tests/fixtures/go/parked -n $ngoroutines $labels ($expected goroutines), pid $pid"
+echo "Target: tests/fixtures/go/parked -n $ngoroutines${labels:+ $labels} ($expected goroutines), pid $pid"
 echo
 echo "Load average before the runs: $load_before; after: $load_after"
 echo
