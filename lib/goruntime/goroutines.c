@@ -724,6 +724,13 @@ static void readv_parallel(struct reader *r, struct gs_mem_iov *iov, size_t n)
 		pthread_join(t, NULL);
 }
 
+/* A range worth reading: not empty, not wrapping past the end of the address space (hostile
+ * pointers). */
+static bool range_ok(uint64_t addr, size_t len)
+{
+	return len && addr + len > addr;
+}
+
 /* Copies n ranges (addr[i], len[i] bytes) in one scatter read, ranges in ascending order
  * less than COPY_GAP apart merged into one element (g structs lie side by side in their
  * spans: one system call element per run instead of per g). off[i] is where range i landed
@@ -734,7 +741,7 @@ static int copy_ranges(struct reader *r, struct copy *c, const uint64_t *addr, c
 	size_t nruns = 0, bytes = 0;
 	uint64_t end = 0; /* of the last range read */
 	for (size_t i = 0; i < n; i++) {
-		if (!len[i])
+		if (!range_ok(addr[i], len[i]))
 			continue;
 		bool join = nruns > 0 && addr[i] >= end && addr[i] - end < COPY_GAP &&
 			    addr[i] + len[i] - c->spans[c->n + nruns - 1].addr <= COPY_RUN_MAX;
@@ -764,7 +771,7 @@ static int copy_ranges(struct reader *r, struct copy *c, const uint64_t *addr, c
 	readv_parallel(r, iov, nruns);
 	for (size_t i = 0, k = 0; i < n; i++) {
 		off[i] = got[i] = 0;
-		if (!len[i])
+		if (!range_ok(addr[i], len[i]))
 			continue;
 		while (addr[i] - c->spans[c->n + k].addr >= c->spans[c->n + k].len)
 			k++;
