@@ -225,7 +225,8 @@ static int span_cmp(const void *a, const void *b)
 /* Sorts the copy for copy_find. */
 static void copy_seal(struct copy *c)
 {
-	qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
+	if (c->n)
+		qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
 	c->sorted = c->n;
 	for (size_t k = 0; k < c->n; k++) {
 		uint64_t end = c->spans[k].addr + c->spans[k].len;
