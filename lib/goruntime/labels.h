@@ -27,8 +27,8 @@ struct gs_label_reader {
 /* Fills the layout part of lr from l (offsets unknown to l stay GS_LAYOUT_UNKNOWN). */
 void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l);
 /* Reads the labels g.labels = labels points to, calling lr->add for each readable pair (at
- * most GS_GORUNTIME_MAX_LABELS); unreadable or garbage entries are skipped. 0, or the error
- * lr->add returned. */
+ * most GS_GORUNTIME_MAX_LABELS, 1 MiB of strings, 4096 map buckets: the walk ends at a cap);
+ * unreadable or garbage entries are skipped. 0, or the error lr->add returned. */
 int gs_labels_read(const struct gs_label_reader *lr, uint64_t labels);
 
 #endif
