@@ -7,8 +7,10 @@
 # --consistent), stack, leaks, and a gcore core read back. Each run must end by itself (no
 # hang), not by a signal, with no sanitizer report, with exit status 0, or 1 together with the
 # report the contract describes; every JSON output must parse; the anchors must all be found
-# (or counted unreadable); the goroutine count must be plausible against the fixture's own
-# runtime.NumGoroutine(); goroutine ids are unique; no thread of the target is left stopped.
+# (or counted unreadable); the goroutine count must lie within the bounds the fixture states
+# (the goroutines that live for the whole run, and the most that can exist at once), which its
+# own runtime.NumGoroutine() must respect too; goroutine ids are unique; no thread of the target
+# is left stopped.
 set -u
 . "$SRCDIR/tests/cli/common.sh"
 GO=${GO:-go}
@@ -42,13 +44,17 @@ build() { # NAME [go build flags...] -> the binary's path
 	echo "$out"
 }
 
-start() { # BIN: starts the fixture; sets pid and stats (its stdout)
+start() { # BIN: starts the fixture; sets pid, stats (its stdout), low and high (its bounds)
 	stats="$SCRATCH/stats.$RANDOM"
 	"$1" -max-lifetime 240s >"$stats" 2>"$stats.err" &
 	pid=$!
 	pids+=("$pid")
 	for _ in $(seq 150); do
-		[ "$(head -n1 "$stats")" = "$pid" ] && grep -q '^goroutines ' "$stats" && return 0
+		if [ "$(head -n1 "$stats")" = "$pid" ] && grep -q '^goroutines ' "$stats"; then
+			read -r _ low high < <(grep -m1 '^bounds ' "$stats")
+			[ "${high:-0}" -gt "${low:-0}" ] || fail_test "the stress fixture printed no bounds"
+			return 0
+		fi
 		kill -0 "$pid" 2>/dev/null || fail_test "the stress fixture died: $(cat "$stats.err")"
 		sleep 0.1
 	done
@@ -96,9 +102,9 @@ partial_goroutines() {
 # anchor found or counted unreadable, the unreadable ones flagged as such and counted, the
 # count of user goroutines within reach of what runtime.NumGoroutine() said meanwhile.
 check_all_json() {
-	python3 - "$SCRATCH/out" "$ANCHORS" "$lo" "$hi" "$2" "$rc" <<'PY' >>"$SCRATCH/counts" ||
+	python3 - "$SCRATCH/out" "$ANCHORS" "$lo" "$hi" "$2" "$rc" "$low" "$high" <<'PY' >>"$SCRATCH/counts" ||
 import json, sys
-path, anchors, lo, hi, mode, rc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])
+path, anchors, lo, hi, mode, rc, low, high = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
 d = json.load(open(path))
 gs = d["goroutines"]
 ids = [g["id"] for g in gs]
@@ -111,11 +117,10 @@ found = sum(1 for g in gs if any(f["func"] == "main.anchor" for f in g["frames"]
 assert found <= anchors, ("anchors found", found)
 assert found + d["unreadable"] >= anchors, ("anchors found", found, "unreadable", d["unreadable"])
 user = sum(1 for g in gs if not g["system"])
-if mode == "live":
-    # each g is read at its own moment of a changing population: the count lies between
-    # what the fixture saw, within a generous margin
-    assert lo > 0 and hi > 0, "the fixture printed no count meanwhile"
-    assert anchors <= user <= 2 * hi + 100, ("user goroutines", user, "NumGoroutine range", lo, hi)
+# each g is read at its own moment of a changing population, but the goroutines that live for
+# the whole run are always there, and no more than the fixture's most can be
+assert user + d["unreadable"] >= low, ("user goroutines", user, "unreadable", d["unreadable"], "fewer than", low)
+assert user <= high, ("user goroutines", user, "more than", high)
 print(mode, user, lo, hi, d["unreadable"])
 PY
 		fail_test "$1: wrong --all --json listing"
@@ -162,6 +167,10 @@ round() { # NAME BIN
 	run "$name stack of the core" "$GOSCOPE" stack --binary "$bin" "$SCRATCH/core"
 	rm -f "$SCRATCH/core"
 	kill "$pid"
+	# the bounds hold for the fixture's own counts
+	awk -v low="$low" -v high="$high" '$1 == "goroutines" && ($2 < low || $2 > high) {
+		print "runtime.NumGoroutine() " $2 " outside the bounds " low " " high; bad = 1 }
+		END { exit bad }' "$stats" >&2 || fail_test "$name: the fixture's bounds are wrong"
 }
 
 plain=$(build plain) || fail_test "cannot build the stress fixture"
@@ -169,6 +178,6 @@ stripped=$(build stripped -ldflags=-s\ -w) || fail_test "cannot build the stripp
 round plain "$plain"
 round stripped "$stripped"
 echo "runs: $runs, with unreadable goroutines: $partial"
-echo "listings (mode, user goroutines, NumGoroutine low and high meanwhile, unreadable):"
+echo "listings (mode, user goroutines, NumGoroutine low and high meanwhile, unreadable); bounds $low $high:"
 cat "$SCRATCH/counts"
 pass_test
