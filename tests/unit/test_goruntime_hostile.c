@@ -216,6 +216,23 @@ static void test_hostile(void **state)
 	assert_int_equal(g13->m_id, 1); /* found along the looping allm */
 	assert_int_equal(g13->os_tid, 1000);
 	assert_int_equal(g13->n_labels, 0);
+
+	/* and they render: the dump, the groups, JSON */
+	struct gs_buf text = GS_BUF_INIT;
+	struct gs_out out;
+	struct gs_gbuckets b = {0};
+	struct gs_group_opts gopts = {.max_ids = 10};
+	struct gs_dump_opts dopts = {0};
+	gs_out_init(&out, buf_write, &text);
+	assert_int_equal(gs_snapshot_write_dump(s, NULL, &dopts, &out), 0);
+	assert_int_equal(gs_gdump_bucket(s, NULL, &b), 0);
+	assert_int_equal(gs_gdump_write_groups(s, &b, &gopts, &out), 0);
+	assert_int_equal(gs_snapshot_write_json(s, NULL, &out), 0);
+	assert_int_equal(gs_out_release(&out), 0);
+	gs_buf_add(&text, "", 1);
+	assert_non_null(strstr((const char *)text.data, "goroutine 11 ["));
+	gs_gbuckets_release(&b);
+	gs_buf_release(&text);
 	gs_snapshot_free(s);
 	gs_mem_free(mem);
 	gs_buf_release(&core);
