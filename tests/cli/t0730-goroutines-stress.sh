@@ -2,8 +2,9 @@
 # Issue 4, acceptance 5: a target whose memory changes under the read never crashes goscope.
 # The stress fixture (tests/fixtures/go/stress) creates and ends goroutines at a high rate,
 # grows and shrinks stacks, changes pprof labels, collects garbage all the time, starts and ends
-# threads, and keeps 64 anchor goroutines parked in main.anchor. Against it, built plain and
-# with -s -w, every reading command runs several times: goroutines (grouped, --all, --json,
+# threads, and keeps 64 anchor goroutines parked in main.anchor. Against it, built plain, with
+# -s -w, and with the oldest Go of lib/gobin/layouts/VERSIONS (labels in a map, not a slice)
+# when that toolchain can be fetched, every reading command runs several times: goroutines (grouped, --all, --json,
 # --consistent), stack, leaks, and a gcore core read back. Each run must end by itself (no
 # hang), not by a signal, with no sanitizer report, with exit status 0, or 1 together with the
 # report the contract describes; every JSON output must parse; the anchors must all be found
@@ -15,7 +16,7 @@ set -u
 . "$SRCDIR/tests/cli/common.sh"
 GO=${GO:-go}
 [ -x "$GO" ] || GO=$(command -v go) || fail_test "no Go toolchain"
-ROUNDS=${STRESS_ROUNDS:-3}
+ROUNDS=${STRESS_ROUNDS:-2}
 ANCHORS=64
 # a goscope run that has not ended after this long is a hang (the asan build on a loaded
 # 2-core VM reads a few thousand goroutines in well under 10 s)
@@ -32,13 +33,13 @@ cleanup() {
 trap cleanup EXIT
 cd "$SCRATCH" || fail_test "no scratch directory"
 
-build() { # NAME [go build flags...] -> the binary's path
-	local out="$cache/$1"
-	shift
+build() { # NAME GOTOOLCHAIN [go build flags...] -> the binary's path
+	local out="$cache/$1" toolchain=$2
+	shift 2
 	(
 		flock 9
 		[ -s "$out" ] && exit 0
-		cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build "$@" -o "$out.tmp.$$" . &&
+		cd "$src" && GOTOOLCHAIN=$toolchain CGO_ENABLED=0 GOFLAGS=-mod=mod "$GO" build "$@" -o "$out.tmp.$$" . &&
 			mv -f "$out.tmp.$$" "$out"
 	) 9>"$cache/.lock" >"$SCRATCH/build.log" 2>&1 || { cat "$SCRATCH/build.log" >&2; return 1; }
 	echo "$out"
@@ -173,10 +174,16 @@ round() { # NAME BIN
 		END { exit bad }' "$stats" >&2 || fail_test "$name: the fixture's bounds are wrong"
 }
 
-plain=$(build plain) || fail_test "cannot build the stress fixture"
-stripped=$(build stripped -ldflags=-s\ -w) || fail_test "cannot build the stripped stress fixture"
+plain=$(build plain local) || fail_test "cannot build the stress fixture"
+stripped=$(build stripped local -ldflags=-s\ -w) || fail_test "cannot build the stripped stress fixture"
 round plain "$plain"
 round stripped "$stripped"
+oldest=$(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS" | head -n1)
+if old=$(build "$oldest" "$oldest"); then
+	round "$oldest" "$old"
+else
+	echo "note: cannot build the fixture with $oldest (toolchain not fetchable here?)" >&2
+fi
 echo "runs: $runs, with unreadable goroutines: $partial"
 echo "listings (mode, user goroutines, NumGoroutine low and high meanwhile, unreadable); bounds $low $high:"
 cat "$SCRATCH/counts"
