@@ -99,6 +99,13 @@ partial_goroutines() {
 	partial=$((partial + 1))
 }
 
+# partial_stack NAME: exit status 1 of stack comes with a stack marked incomplete
+partial_stack() {
+	[ "$rc" = 0 ] && return
+	grep -Eq '^incomplete: |stack unavailable' "$SCRATCH/out" ||
+		fail_test "$1: exit status 1 but no stack is marked incomplete"
+}
+
 # check_all_json NAME MODE(live|core): the --all --json listing: parses, ids unique, every
 # anchor found or counted unreadable, the unreadable ones flagged as such and counted, the
 # count of user goroutines within reach of what runtime.NumGoroutine() said meanwhile.
@@ -149,11 +156,9 @@ round() { # NAME BIN
 		partial_goroutines "$name goroutines --all --json --consistent"
 		check_all_json "$name goroutines --all --json --consistent" live
 		run "$name stack" "$GOSCOPE" stack "$pid"
-		if [ "$rc" = 1 ]; then
-			grep -Eq '^incomplete: |stack unavailable' "$SCRATCH/out" ||
-				fail_test "$name stack: exit status 1 but no stack is marked incomplete"
-		fi
+		partial_stack "$name stack"
 		run "$name stack --consistent" "$GOSCOPE" stack --consistent "$pid"
+		partial_stack "$name stack --consistent"
 		run "$name leaks" "$GOSCOPE" leaks --json --interval 200ms --count 3 "$pid"
 		[ "$rc" = 0 ] || fail_test "$name leaks: exit status $rc: $(tail -3 "$SCRATCH/err")"
 		python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["snapshots"]) == 3' \
@@ -166,6 +171,7 @@ round() { # NAME BIN
 	partial_goroutines "$name goroutines of the core"
 	check_all_json "$name goroutines of the core" core
 	run "$name stack of the core" "$GOSCOPE" stack --binary "$bin" "$SCRATCH/core"
+	partial_stack "$name stack of the core"
 	rm -f "$SCRATCH/core"
 	kill "$pid"
 	# the bounds hold for the fixture's own counts
