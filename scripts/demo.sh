@@ -2,7 +2,8 @@
 # goscope's main job on a bundled demo, in one command: installs what is missing, builds
 # goscope and the demo Go service (tests/fixtures/go/demo), starts the service on a free
 # 127.0.0.1 port, collects a CPU profile and a goroutine profile from it over HTTP, prints
-# `goscope top` of both and writes a flame graph. The service is always stopped on exit.
+# `goscope top` of both, writes a flame graph, and finds the goroutine leak the service has
+# (it runs with -leak) by reading its memory by PID. The service is always stopped on exit.
 # Usage: scripts/demo.sh [seconds of CPU profile, default 5]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,7 +48,7 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
-"$out/demo-service" -addr 127.0.0.1:0 -max-lifetime 10m >"$out/service.addr" 2>"$out/service.log" &
+"$out/demo-service" -addr 127.0.0.1:0 -leak -max-lifetime 10m >"$out/service.addr" 2>"$out/service.log" &
 pid=$!
 addr=
 for _ in $(seq 100); do
@@ -57,7 +58,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$addr" ] || die "the demo service did not report its address"
-echo "listening on http://$addr/debug/pprof/ (it generates its own load)"
+echo "listening on http://$addr/debug/pprof/ as pid $pid (it generates its own load, and leaks goroutines)"
 
 # show CMD ARGS...: prints the command as a user would type it (paths are relative to the
 # repository); goscope CMD ARGS...: shows it, then runs it.
@@ -94,6 +95,10 @@ goscope flame -o "$flame" "$cpu" 2>"$out/flame.log" || { cat "$out/flame.log" >&
 [ -s "$flame" ] || die "no flame graph was written"
 echo "wrote $root/$flame"
 echo "open it in a browser: click a frame to zoom, type in the search box to highlight"
+
+step "a goroutine leak, read from the service's memory by its PID (no /debug/pprof needed)"
+goscope leaks --interval 2s --count 3 --min-growth 10 "$pid" ||
+	echo "(goscope could not read the process: the line above says why; the rest of the demo stands)"
 
 stop
 pid=

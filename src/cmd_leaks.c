@@ -96,11 +96,12 @@ int cmd_leaks(int argc, char **argv, struct gs_ctx *ctx)
 		const char *target = pos.items[repeat ? 0 : n];
 		if ((rc = gs_gtarget_load(target, &topts, ctx, &snaps[n])))
 			goto out;
+		/* with --consistent each snapshot reports its pause on a line of its own */
 		if (repeat && gs_stderr_is_tty())
-			fprintf(stderr, "\rsnapshot %zu of %zu: %zu goroutines", n + 1, want,
-				snaps[n]->n_goroutines);
+			fprintf(stderr, "\rsnapshot %zu of %zu: %zu goroutines%s", n + 1, want,
+				snaps[n]->n_goroutines, topts.consistent ? "\n" : "");
 	}
-	if (repeat && gs_stderr_is_tty())
+	if (repeat && gs_stderr_is_tty() && !topts.consistent)
 		fprintf(stderr, "\n");
 	struct gs_gleaks_opts lopts = {.user_only = user, .min_growth = (uint64_t)min_growth};
 	const struct gs_snapshot *const *cs = (const struct gs_snapshot *const *)snaps;

@@ -181,5 +181,10 @@ int gs_gtarget_load(const char *target, const struct gs_gtarget_opts *opts, stru
 		    struct gs_snapshot **out)
 {
 	int err = gs_gtarget_snapshot(target, opts, ctx, out);
-	return err ? fail_ctx(ctx, err, "cannot read '%s'", target) : 0;
+	if (err)
+		return fail_ctx(ctx, err, "cannot read '%s'", target);
+	if ((*out)->pause_ns > 0)
+		fprintf(stderr, "%s: stopped the process for %.3f ms\n", gs_cli_prog,
+			(double)(*out)->pause_ns / 1e6);
+	return 0;
 }

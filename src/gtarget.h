@@ -52,7 +52,8 @@ int gs_gtarget_from_core(const char *path, const struct gs_gtarget_opts *opts,
 			 struct gs_ctx *ctx, struct gs_snapshot **out);
 
 /* gs_gtarget_snapshot for a command: 0, or GS_EXIT_FAIL after printing
- * "goscope CMD: cannot read 'TARGET': why". */
+ * "goscope CMD: cannot read 'TARGET': why". A snapshot that stopped the target (--consistent)
+ * reports the pause on stderr: "goscope CMD: stopped the process for 1.234 ms". */
 int gs_gtarget_load(const char *target, const struct gs_gtarget_opts *opts, struct gs_ctx *ctx,
 		    struct gs_snapshot **out);
 

@@ -156,8 +156,8 @@ int gs_gdump_write_leaks(const struct gs_snapshot *const *snaps, size_t n,
 		const struct gs_goroutine *g = &s->goroutines[it->goroutine];
 		const uint64_t *counts = gs_gleak_counts(l, it);
 		const char *state = gs_snapshot_str(s, g->state);
-		gs_out_printf(out, "\n+%lld goroutines [%s] (", (long long)it->growth,
-			      *state ? state : gs_gstatus_name(g->status));
+		gs_out_printf(out, "\n+%lld goroutine%s [%s] (", (long long)it->growth,
+			      it->growth == 1 ? "" : "s", *state ? state : gs_gstatus_name(g->status));
 		for (size_t i = 0; i < n; i++)
 			gs_out_printf(out, "%s%llu", i ? " -> " : "", (unsigned long long)counts[i]);
 		gs_out_str(out, ")");

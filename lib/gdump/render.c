@@ -164,11 +164,32 @@ void gs_gdump_write_stack(const struct gs_snapshot *s, const struct gs_goroutine
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The ids of a group's goroutines, ascending (members are in snapshot order, which for a
+ * live process is allgs order: recycled g's make it look random). NULL when out of memory. */
+static uint64_t *sorted_ids(const struct gs_snapshot *s, const struct gs_gbuckets *b,
+			    const struct gs_gbucket *bk)
+{
+	uint64_t *ids = malloc((bk->count ? bk->count : 1) * sizeof(*ids));
+	if (!ids)
+		return NULL;
+	for (uint32_t i = 0; i < bk->count; i++)
+		ids[i] = s->goroutines[b->members[bk->member_start + i]].id;
+	qsort(ids, bk->count, sizeof(*ids), cmp_u64);
+	return ids;
+}
+
 int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets *b,
 			  const struct gs_group_opts *opts, struct gs_out *out)
 {
 	size_t max_ids = opts && opts->max_ids ? opts->max_ids : 10;
-	gs_out_printf(out, "%zu goroutines in %zu groups", b->n_members, b->n);
+	gs_out_printf(out, "%zu goroutine%s in %zu group%s", b->n_members,
+		      b->n_members == 1 ? "" : "s", b->n, b->n == 1 ? "" : "s");
 	if (b->n_members != s->n_goroutines)
 		gs_out_printf(out, " (of %zu)", s->n_goroutines);
 	gs_out_printf(out, ", from a %s", gs_snapshot_source_name(s->source));
@@ -194,9 +215,12 @@ int gs_gdump_write_groups(const struct gs_snapshot *s, const struct gs_gbuckets 
 		}
 		gs_out_str(out, "\n    goroutine");
 		gs_out_str(out, bk->count == 1 ? "" : "s");
+		uint64_t *ids = sorted_ids(s, b, bk);
+		if (!ids)
+			return -ENOMEM;
 		for (uint32_t i = 0; i < bk->count && i < max_ids; i++)
-			gs_out_printf(out, " %llu",
-				      (unsigned long long)s->goroutines[b->members[bk->member_start + i]].id);
+			gs_out_printf(out, " %llu", (unsigned long long)ids[i]);
+		free(ids);
 		if (bk->count > max_ids)
 			gs_out_printf(out, " ... (%zu more)", bk->count - max_ids);
 		if (bk->unreadable)
@@ -325,11 +349,15 @@ int gs_gdump_write_groups_json(const struct gs_snapshot *s, const struct gs_gbuc
 		gs_json_kbool(&j, "labels_mixed", bk->labels_mixed);
 		gs_json_kbool(&j, "current", bk->has_current);
 		gs_json_ku64(&j, "user_frames", bk->user_frames);
+		uint64_t *ids = sorted_ids(s, b, bk);
+		if (!ids)
+			return -ENOMEM;
 		gs_json_key(&j, "ids");
 		gs_json_arr_begin(&j);
 		for (uint32_t i = 0; i < bk->count; i++)
-			gs_json_u64(&j, s->goroutines[b->members[bk->member_start + i]].id);
+			gs_json_u64(&j, ids[i]);
 		gs_json_arr_end(&j);
+		free(ids);
 		gs_json_obj_end(&j);
 	}
 	gs_json_arr_end(&j);

@@ -124,7 +124,7 @@ static void test_groups(void **state)
 	struct gs_out out;
 	gs_out_init(&out, NULL, NULL);
 	assert_int_equal(gs_gdump_write_groups(s, &b, NULL, &out), 0);
-	assert_non_null(strstr(out.buf.data, "2 goroutines in 1 groups (of 13)"));
+	assert_non_null(strstr(out.buf.data, "2 goroutines in 1 group (of 13)"));
 	assert_non_null(strstr(out.buf.data, "\n2 goroutines [sync.Mutex.Lock, 3 minutes]  labels: (differ)\n"
 					     "    goroutines 2 4\n"));
 	gs_out_release(&out);
