@@ -26,7 +26,7 @@ die() {
 }
 
 step "checking build dependencies"
-GOSCOPE_WITH_FUZZ=0 scripts/install-deps.sh
+GOSCOPE_DEPS=build scripts/install-deps.sh
 
 step "building goscope (release) and the demo service"
 {

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Installs what goscope needs to build and test on Debian/Ubuntu: compilers, CMake and Ninja,
-# the libraries (zlib, libcurl, PCRE2, elfutils, libmicrohttpd, cmocka), clang for the fuzz
-# preset, and a Go toolchain (1.21+) for the fixtures. Idempotent: installs
-# only what is missing. Needs root (or sudo) for apt.
+# the libraries (zlib, libcurl, PCRE2, elfutils, libmicrohttpd, cmocka), and a Go toolchain
+# (1.21+) for the fixtures; for the whole test suite also clang (the fuzz preset) and qemu's
+# user-mode emulator with the arm64 C library's loader (arm64 fixtures run under it to make
+# arm64 core files). GOSCOPE_DEPS=build installs only what building and the demo need.
+# Idempotent: installs only what is missing. Needs root (or sudo) for apt.
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config zlib1g-dev libcurl4-openssl-dev
-  libpcre2-dev libelf-dev libdw-dev libmicrohttpd-dev libcmocka-dev clang curl python3 man-db)
-if [ "${GOSCOPE_WITH_FUZZ:-1}" = 0 ]; then
-  packages=("${packages[@]/clang}")
-fi
+  libpcre2-dev libelf-dev libdw-dev libmicrohttpd-dev libcmocka-dev curl python3 man-db)
+case "${GOSCOPE_DEPS:-all}" in
+build) ;;
+all) packages+=(clang qemu-user libc6-arm64-cross) ;;
+*) echo "install-deps: GOSCOPE_DEPS must be 'build' or 'all'" >&2; exit 64 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

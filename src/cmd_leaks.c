@@ -33,6 +33,7 @@ const char cmd_leaks_usage[] =
 	"  0 report written (whether or not a group grew), 2 unreadable target, 64 usage error\n"
 	"\n"
 	"EXAMPLES\n"
+	"  goscope leaks --interval 10s --count 3 4242\n"
 	"  goscope leaks before.txt after.txt\n"
 	"  goscope leaks --interval 10s --count 4 localhost:6060\n"
 	"  goscope leaks --json --min-growth 100 dump1.txt dump2.txt dump3.txt\n";

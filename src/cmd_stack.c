@@ -21,10 +21,13 @@ const char cmd_stack_usage[] =
 	GS_GTARGET_USAGE_FLAGS
 	"\n"
 	"EXIT STATUS\n"
-	"  0 written, 1 written but the stack is incomplete, 2 unreadable target or no such\n"
-	"  goroutine, 64 usage error\n"
+	"  0 written, 1 written but a stack is incomplete (or, with -g, unavailable: the\n"
+	"  goroutine runs on another thread and nothing is stopped), 2 unreadable target or no\n"
+	"  such goroutine, 64 usage error\n"
 	"\n"
 	"EXAMPLES\n"
+	"  goscope stack -g 42 4242\n"
+	"  goscope stack --consistent 4242\n"
 	"  goscope stack -g 42 dump.txt\n"
 	"  goscope stack -g 1 localhost:6060\n"
 	"  goscope stack --json -g 7 panic.log\n";
@@ -65,7 +68,11 @@ int cmd_stack(int argc, char **argv, struct gs_ctx *ctx)
 	for (size_t i = 0; i < s->n_goroutines; i++) {
 		keep[i] = !have_goid || s->goroutines[i].id == (uint64_t)goid;
 		found |= keep[i];
-		if (keep[i] && (s->goroutines[i].flags & (GS_G_UNREADABLE | GS_G_NO_STACK)))
+		/* a goroutine running elsewhere while nothing is stopped has no stack to show: that
+		 * makes the answer partial when it is the one asked for, not in a listing of all,
+		 * where it is shown as the runtime shows it (as `goroutines --all` does) */
+		uint32_t incomplete = GS_G_UNREADABLE | (have_goid ? GS_G_NO_STACK : 0);
+		if (keep[i] && (s->goroutines[i].flags & incomplete))
 			partial = true;
 	}
 	if (!found) {

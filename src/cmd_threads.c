@@ -251,20 +251,6 @@ static void print_text(struct gs_mem *m, bool maps, const struct read_req *reqs,
 	gs_buf_release(&b);
 }
 
-/* A test hook: hold the threads stopped this many milliseconds, so that a test can kill
- * goscope while the target is stopped. */
-static void test_hold(size_t nthreads)
-{
-	const char *env = getenv("GOSCOPE_TEST_HOLD_STOPPED_MS");
-	int64_t ms;
-	if (!env || gs_parse_i64(env, &ms) || ms <= 0)
-		return;
-	fprintf(stderr, "%s: holding %zu threads stopped for %lld ms\n", gs_cli_prog, nthreads, (long long)ms);
-	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 int cmd_threads(int argc, char **argv, struct gs_ctx *ctx)
 {
 	bool json = false, maps = false, consistent = false;
@@ -308,9 +294,6 @@ int cmd_threads(int argc, char **argv, struct gs_ctx *ctx)
 			rc = fail("%s", gs_ctx_errmsg(ctx));
 			goto out;
 		}
-		size_t n;
-		gs_mem_threads(m, &n);
-		test_hold(n);
 	}
 	do_reads(m, reqs, reads.len, ctx);
 	if (consistent) {

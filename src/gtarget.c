@@ -78,6 +78,7 @@ int gs_gtarget_from_pid(int pid, const struct gs_gtarget_opts *opts, struct gs_c
 	struct gs_mem_opts mopts = {.exe_path = opts ? opts->binary : NULL};
 	struct gs_mem *mem = NULL;
 	char what[32];
+	gs_target_test_hooks(&mopts);
 	int err = gs_mem_open_pid(pid, &mopts, ctx, &mem);
 	if (err)
 		return err;

@@ -2,6 +2,7 @@
  * addresses given as numbers or as symbols of the main executable (with the load bias). */
 #include <ctype.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "goscope/gobin.h"
@@ -21,11 +22,33 @@ bool gs_target_is_pid(const char *arg, int *pid)
 	return true;
 }
 
+static void hold_stopped(void *arg, const struct gs_mem *m)
+{
+	int64_t ms = (int64_t)(intptr_t)arg;
+	size_t n;
+	gs_mem_threads(m, &n);
+	fprintf(stderr, "%s: holding %zu threads stopped for %lld ms\n", gs_cli_prog, n, (long long)ms);
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void gs_target_test_hooks(struct gs_mem_opts *opts)
+{
+	const char *env = getenv("GOSCOPE_TEST_HOLD_STOPPED_MS");
+	int64_t ms;
+	if (!env || gs_parse_i64(env, &ms) || ms <= 0 || ms > 3600000)
+		return;
+	opts->on_stopped = hold_stopped;
+	opts->on_stopped_arg = (void *)(intptr_t)ms;
+}
+
 int gs_target_open(const char *arg, const char *exe, struct gs_ctx *ctx, struct gs_mem **out)
 {
-	struct gs_mem_opts opts = {exe, NULL};
+	struct gs_mem_opts opts = {.exe_path = exe};
 	int pid, err;
 	if (gs_target_is_pid(arg, &pid)) {
+		gs_target_test_hooks(&opts);
 		if ((err = gs_mem_open_pid(pid, &opts, ctx, out)))
 			return fail("%s", gs_ctx_errmsg(ctx));
 		return 0;

@@ -80,6 +80,11 @@ struct gs_mem_opts {
 	/* Core files: a directory prefixed to every recorded path before it is opened (a
 	 * sysroot). NULL = none. */
 	const char *sysroot;
+	/* Live: called by gs_mem_stop once every thread is stopped and its registers read,
+	 * before the caller's reads (goscope's test hook GOSCOPE_TEST_HOLD_STOPPED_MS holds the
+	 * threads stopped there). NULL = none. */
+	void (*on_stopped)(void *arg, const struct gs_mem *m);
+	void *on_stopped_arg;
 };
 
 /* Opens a live process. Nothing is stopped: reads go through batched process_vm_readv while

@@ -23,7 +23,7 @@
 /* Largest goroutine stack (runtime.maxstacksize on 64-bit): wider bounds are torn or garbage. */
 #define MAX_STACK_BYTES (1ull << 30)
 /* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
-#define DEFAULT_RETRIES 3
+#define DEFAULT_RETRIES 5
 /* Status values (runtime2.go). */
 enum {
 	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
@@ -80,6 +80,7 @@ struct reader {
 	struct gs_ctx *ctx;
 	struct gs_ctx scratch; /* messages of expected read failures */
 	const struct gs_layout *l;
+	const struct gs_pclntab *pcln;
 	struct gs_unwinder *u;
 	struct gs_snapshot *snap;
 	const struct gs_goroutines_opts *opts;
@@ -339,6 +340,50 @@ static int state_text(struct reader *r, const struct gview *g, struct gs_gorouti
 	return intern(r, reason[0] ? reason : gs_gstatus_name(out->status), &out->state);
 }
 
+/* Signal handlers nested on one thread that are looked through (a crash raises SIGABRT
+ * again from inside the handler of the first signal). */
+#define MAX_SIGNAL_FRAMES 4
+
+/* The stack of a goroutine whose thread was stopped on the system stack: the runtime's
+ * jump at systemstack/morestack to its sched when the unwind meets them. */
+static struct gs_unwind_stack jump_stack(const struct gview *g)
+{
+	return (struct gs_unwind_stack){
+		.jump = true,
+		.g_lo = g->lo, .g_hi = g->hi, .g_stktopsp = g->stktopsp,
+		.g_sched_pc = g->sched_pc, .g_sched_sp = g->sched_sp, .g_sched_lr = g->sched_lr,
+	};
+}
+
+/* A thread stopped (or dumped) inside a Go signal handler runs on its M's gsignal stack,
+ * whose outermost frame is runtime.sigtramp, called by the kernel with the interrupted
+ * registers in the signal frame it pushed: the runtime's own crash dump traces the goroutine
+ * from them (sighandler: tracebacktrap(c.sigpc(), c.sigsp(), ...)), and so do we. linux/amd64:
+ * sigtramp's return address is the rt_sigframe's pretcode, followed by the ucontext, whose
+ * uc_mcontext (at +40: uc_flags, uc_link, uc_stack) holds rsp at +120 and rip at +128
+ * (sigcontext_64: r8-r15, rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip). Sets *st to those
+ * registers and returns true; false when the outermost frame is not sigtramp (the unwind
+ * then stands as it is). */
+static bool signal_context(struct reader *r, const struct gs_unwind_result *res,
+			   struct gs_unwind_start *st)
+{
+	struct gs_func f;
+	uint8_t regs[16];
+	if (gs_layout_arch(r->l) != GS_ARCH_AMD64 || res->n == 0 || res->jumped ||
+	    res->stop != GS_UNWIND_TOP)
+		return false;
+	const struct gs_pframe *top = &r->pf[res->n - 1];
+	if (gs_pclntab_func_at(r->pcln, top->func_index, &f) || strcmp(f.name, "runtime.sigtramp"))
+		return false;
+	if (top->fp > UINT64_MAX - 200 || mem_read(r, top->fp + 40 + 120, regs, sizeof(regs)))
+		return false;
+	uint64_t sp = get64(regs, sizeof(regs), 0), pc = get64(regs, sizeof(regs), 8);
+	if (!sp || !pc)
+		return false;
+	*st = (struct gs_unwind_start){.pc = pc, .sp = sp, .trap = true};
+	return true;
+}
+
 /* Reads one goroutine (its g already decoded) into r->frames/labels and *out. *retry is set
  * when what was read looks torn (a non-stop read of a goroutine that moved). */
 static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine *out, bool *retry,
@@ -417,6 +462,7 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	/* start registers, as traceback1 + initAt choose them */
 	struct gs_unwind_start st = {0};
 	struct gs_unwind_stack stack = {.lo = g->lo, .hi = g->hi, .stktopsp = g->stktopsp};
+	bool from_thread = false;
 	if (g->status == G_RUNNING && g->syscallsp == 0) {
 		if (!m || !m->thread) {
 			/* what the runtime prints for a goroutine on another thread */
@@ -428,14 +474,10 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		st.sp = regs->sp;
 		st.lr = regs->lr;
 		st.trap = true;
+		from_thread = true;
 		if (regs->sp < g->lo || regs->sp >= g->hi) {
 			/* on the system stack (g0, gsignal): jump back at systemstack/morestack */
-			stack = (struct gs_unwind_stack){
-				.jump = true,
-				.g_lo = g->lo, .g_hi = g->hi, .g_stktopsp = g->stktopsp,
-				.g_sched_pc = g->sched_pc, .g_sched_sp = g->sched_sp,
-				.g_sched_lr = g->sched_lr,
-			};
+			stack = jump_stack(g);
 		}
 	} else if (g->status == G_SYSCALL || g->syscallsp != 0) {
 		st.pc = g->syscallpc;
@@ -452,10 +494,11 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 		st.syscall = st.pc == g->syscallpc && st.sp == g->syscallsp;
 		st.trap = false;
 	}
-	if (g->status == G_COPYSTACK) {
-		*retry = true;
-		*why = "stack being copied";
-	}
+	/* _Gcopystack (newstack growing the stack of a running goroutine) needs no retry of its
+	 * own: copystack only reads the old stack, and it switches stack bounds, sched.sp and
+	 * stktopsp after the new stack holds the copy, so an unwind from sched is either of the
+	 * intact old stack or of the complete new one; a read across the switch fails the
+	 * completion check, or (non-stop) the g changed under the read, and is retried. */
 	r->stack_hi = stack.jump ? 0 : g->hi;
 	if (r->win_base != st.sp)
 		r->win_len = 0;
@@ -463,6 +506,16 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 
 	struct gs_unwind_result res;
 	err = gs_unwind(r->u, &st, &stack, stack_read, r, r->pf, r->pf_cap, &res);
+	for (int k = 0; !err && from_thread && stack.jump && k < MAX_SIGNAL_FRAMES &&
+			signal_context(r, &res, &st); k++) {
+		stack = (struct gs_unwind_stack){.lo = g->lo, .hi = g->hi, .stktopsp = g->stktopsp};
+		if (st.sp < g->lo || st.sp >= g->hi)
+			stack = jump_stack(g);
+		r->stack_hi = stack.jump ? 0 : g->hi;
+		r->win_len = 0;
+		r->chunk_len = 0;
+		err = gs_unwind(r->u, &st, &stack, stack_read, r, r->pf, r->pf_cap, &res);
+	}
 	if (err)
 		return err;
 	bool truncated = false;
@@ -536,6 +589,20 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	return 0;
 }
 
+/* Before the t-th re-read of a goroutine that changed under the read: none, then 100 us,
+ * 1 ms, 5 ms, 20 ms. A busy goroutine (an accept loop under load) changes in bursts; a
+ * re-read at once lands in the same burst, a later one finds it parked or running. Only
+ * goroutines that keep changing pay it, and never while the threads are stopped. */
+static void retry_pause(unsigned t)
+{
+	static const long us[] = {0, 100, 1000, 5000, 20000};
+	long d = us[t < sizeof(us) / sizeof(us[0]) ? t : sizeof(us) / sizeof(us[0]) - 1];
+	struct timespec ts = {d / 1000000, (d % 1000000) * 1000};
+	if (d)
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+}
+
 /* One batch of g pointers: g structs and stack windows in two scatter reads, then each
  * goroutine; in non-stop mode the g structs are read a third time to catch goroutines that
  * moved, which are read again one by one. */
@@ -606,6 +673,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		unsigned tries = r->opts->retries ? r->opts->retries : DEFAULT_RETRIES;
 		for (unsigned t = 0; retry && r->live && !gs_mem_stopped(r->mem) && t < tries && !err; t++) {
 			bool gone;
+			retry_pause(t);
 			err = reread(r, gptrs[i], gbufs + i * r->gsize, &gv[i], &out, &retry, &why, &gone);
 			if (gone)
 				break;
@@ -721,7 +789,8 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 		       struct gs_snapshot **out)
 {
 	static const struct gs_goroutines_opts defaults = {0};
-	struct reader r = {.mem = mem, .ctx = ctx, .l = l, .opts = opts ? opts : &defaults};
+	struct reader r = {.mem = mem, .ctx = ctx, .l = l, .pcln = pcln,
+			   .opts = opts ? opts : &defaults};
 	gs_vec_init(&r.frames, sizeof(struct gs_gframe));
 	gs_vec_init(&r.labels, sizeof(struct gs_glabel));
 	uint64_t *gptrs = NULL;

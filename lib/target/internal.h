@@ -63,6 +63,8 @@ struct gs_mem {
 	bool stopped;
 	uint64_t pause_ns;
 	struct timespec stop_start;
+	void (*on_stopped)(void *arg, const struct gs_mem *m); /* gs_mem_opts */
+	void *on_stopped_arg;
 
 	/* core */
 	const uint8_t *core;

@@ -152,7 +152,6 @@ int gs_mem_open_pid(int pid, const struct gs_mem_opts *opts, struct gs_ctx *ctx,
 {
 	struct gs_mem *m;
 	int err;
-	(void)opts;
 	*out = NULL;
 	if (pid <= 0)
 		return gs_ctx_err(ctx, -EINVAL, "%d is not a process id", pid);
@@ -160,6 +159,10 @@ int gs_mem_open_pid(int pid, const struct gs_mem_opts *opts, struct gs_ctx *ctx,
 		return gs_ctx_err(ctx, err, "out of memory");
 	m->pid = pid;
 	m->arch = host_arch();
+	if (opts) {
+		m->on_stopped = opts->on_stopped;
+		m->on_stopped_arg = opts->on_stopped_arg;
+	}
 	if ((err = gs_procfs_status(m, ctx)) || (err = gs_procfs_maps(m, ctx)) ||
 	    (err = gs_procfs_tasks(m, ctx)) || (err = gs_procfs_exe(m, ctx)) ||
 	    (err = gs_procfs_auxv(m, ctx)))

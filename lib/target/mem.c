@@ -279,7 +279,10 @@ int gs_mem_stop(struct gs_mem *m, const int32_t *tids, size_t ntids, unsigned ti
 		return gs_ctx_err(ctx, -ENOTSUP, "a core file has no threads to stop");
 	if (m->stopped)
 		return gs_ctx_err(ctx, -EALREADY, "pid %d is already stopped", m->pid);
-	return gs_ptrace_stop(m, tids, ntids, timeout_ms ? timeout_ms : 5000, ctx);
+	int err = gs_ptrace_stop(m, tids, ntids, timeout_ms ? timeout_ms : 5000, ctx);
+	if (!err && m->on_stopped)
+		m->on_stopped(m->on_stopped_arg, m);
+	return err;
 }
 
 int gs_mem_resume(struct gs_mem *m, struct gs_ctx *ctx)

@@ -11,34 +11,14 @@
 # reads the same when its file name is a number.
 set -u
 . "$SRCDIR/tests/cli/common.sh"
-GO=${GO:-go}
-[ -x "$GO" ] || GO=$(command -v go) || fail_test "no Go toolchain"
-src="$SRCDIR/tests/fixtures/go/parked"
-key=$(cat "$src"/*.go "$src/go.mod" | cksum | cut -d' ' -f1)
-cache=${FIXTURES:-$SCRATCH}/parked-$key
-mkdir -p "$cache"
+. "$SRCDIR/tests/cli/parked.bash"
+[ -n "${GO:-}" ] && [ -x "$GO" ] || GO=$(command -v go) || fail_test "no Go toolchain"
 cmp_py="$SRCDIR/tests/cli/goroutines_cmp.py"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
-trap cleanup EXIT
-
-build() { # VERSION MODE(exe|pie|stripped|piestripped) CGO(0|1) -> prints the binary's path
-	local v=$1 mode=$2 cgo=$3 out="$cache/$1-$2-cgo$3"
-	local args=(-buildmode=exe)
-	case $mode in pie*) args=(-buildmode=pie) ;; esac
-	case $mode in *stripped) args+=("-ldflags=-s -w") ;; esac
-	if [ ! -s "$out" ]; then
-		(cd "$src" && GOTOOLCHAIN=$v CGO_ENABLED=$cgo GOFLAGS=-mod=mod \
-			"$GO" build "${args[@]}" -o "$out.tmp" . >"$SCRATCH/build.log" 2>&1) || return 1
-		mv "$out.tmp" "$out"
-	fi
-	echo "$out"
-}
 
 start() { # BIN -> sets addr, pid
 	local log="$SCRATCH/fixture.$RANDOM"
 	"$1" -max-lifetime 2m >"$log" 2>&1 &
-	pids+=($!)
+	T05_PIDS+=($!)
 	for _ in $(seq 100); do
 		[ -s "$log" ] && break
 		sleep 0.1
@@ -79,24 +59,11 @@ if bad or waiters != 5:
 PY
 }
 
-verified=()
-for v in $(grep -v '^#' "$SRCDIR/lib/gobin/layouts/VERSIONS"); do
-	if ! build "$v" exe 0 >/dev/null; then
-		echo "note: cannot build with $v (toolchain not fetchable here?)" >&2
-		tail -3 "$SCRATCH/build.log" >&2
-		continue
-	fi
-	for mode in exe stripped pie piestripped; do
-		bin=$(build "$v" "$mode" 0) || { cat "$SCRATCH/build.log" >&2; fail_test "cannot build $v $mode"; }
-		check "$v/$mode" "$bin"
-	done
-	verified+=("$v")
-done
-[ ${#verified[@]} -gt 0 ] || { echo "no Go version could build the fixture" >&2; exit 77; }
+each_go_version "" "exe stripped pie piestripped" check
 
 # the installed toolchain: cgo (a goroutine in a C call), and the consistent mode
 gover=$("$GO" env GOVERSION)
-if cgo_bin=$(build "$gover" exe 1); then
+if cgo_bin=$(build_parked_variant "$gover" exe 1); then
 	check "$gover/cgo" "$cgo_bin"
 	check "$gover/cgo" "$cgo_bin" --consistent
 	# a core from gcore lists the same goroutines as the live process
@@ -119,5 +86,5 @@ if cgo_bin=$(build "$gover" exe 1); then
 else
 	echo "note: no cgo build (no C compiler?)" >&2
 fi
-echo "verified: ${verified[*]}"
+echo "verified: ${VERIFIED[*]}"
 pass_test

@@ -7,18 +7,10 @@
 set -u
 . "$SRCDIR/tests/cli/common.sh"
 . "$SRCDIR/tests/cli/t05-demo.bash"
+. "$SRCDIR/tests/cli/kcore.bash"
 build_demo
-
-pattern=$(cat /proc/sys/kernel/core_pattern)
-case "$pattern" in
-'|'*) echo "SKIP: the kernel pipes core files to '$pattern'" >&2; exit 77 ;;
-esac
-ulimit -c unlimited 2>/dev/null || ulimit -c "$(ulimit -H -c)"
-[ "$(ulimit -c)" = 0 ] && { echo "SKIP: core files are limited to 0 bytes (ulimit -H -c)" >&2; exit 77; }
-
-mkdir -p "$SCRATCH/crash"
+kcore_setup "$SCRATCH/crash"
 cd "$SCRATCH/crash" || fail_test "no scratch directory"
-touch "$SCRATCH/stamp"
 GOTRACEBACK=crash start_demo -load 0
 jq_py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 "$GOSCOPE" threads --json --read main.catalogue:24 "$DEMO_PID" >"$SCRATCH/live0.json" || fail_test "live read failed"
@@ -28,20 +20,8 @@ reads=(--read main.catalogue:24 --read "$arr:112000" --read runtime.buildVersion
 
 kill -ABRT "$DEMO_PID"
 wait "$DEMO_PID" 2>/dev/null
-# the core lands where core_pattern says: relative to the crashing process's directory, or
-# an absolute directory
-case "$pattern" in /*) dir=$(dirname "$pattern") ;; *) dir="$SCRATCH/crash/$(dirname "$pattern")" ;; esac
-core=""
-for _ in $(seq 100); do
-	for f in $(find "$dir" -maxdepth 1 -type f -newer "$SCRATCH/stamp" 2>/dev/null); do
-		if [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] && readelf -h "$f" 2>/dev/null | grep -q 'CORE'; then
-			core=$f
-		fi
-	done
-	[ -n "$core" ] && break
-	sleep 0.1
-done
-[ -n "$core" ] || fail_test "no kernel core file appeared in $dir (core_pattern '$pattern')"
+kcore_find
+core=$KCORE
 
 "$GOSCOPE" threads --json --maps --binary "$DEMO_BIN" "${reads[@]}" "$core" >"$SCRATCH/core.json" ||
 	fail_test "threads on the kernel core exited $?"
