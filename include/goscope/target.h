@@ -173,6 +173,11 @@ struct gs_mem_iov {
  * element). Every element's `got` is set. 0 when every element was read completely; -EFAULT
  * when some were not (the others are complete); -ESRCH/-EPERM when nothing could be read. */
 int gs_mem_readv(struct gs_mem *m, struct gs_mem_iov *iov, size_t n, struct gs_ctx *ctx);
+/* Whether gs_mem_readv may run in several threads at once on m (each with its own ctx): true
+ * for cores and for live processes read with process_vm_readv; false when a live process is
+ * read through the fallbacks (/proc/PID/mem opened on first use, PTRACE_PEEKDATA, which only
+ * the thread that stopped the process may issue). */
+bool gs_mem_parallel_reads(const struct gs_mem *m);
 
 /* ---- consistent mode (live only) ----
  * gs_mem_stop PTRACE_SEIZEs the threads (all of them when tids is NULL, re-scanning

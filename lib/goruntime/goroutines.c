@@ -4,6 +4,7 @@
  * filtered as a debug=2 dump shows them, plus state, wait reason and time, labels, creator
  * and thread. In non-stop mode goroutines that changed under the read are read again.
  * It does not print (lib/gdump renders snapshots) and does not stop threads itself (target). */
+#include <pthread.h>
 #include <time.h>
 
 #include "goruntime/labels.h"
@@ -24,6 +25,29 @@
 #define MAX_STACK_BYTES (1ull << 30)
 /* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
 #define DEFAULT_RETRIES 5
+/* Consistent mode copies the bytes a snapshot needs while the threads are stopped, and
+ * unwinds after resuming them: of each goroutine's stack at most this much from its lowest
+ * SP (deeper frames are read after the resume), ... */
+#define COPY_STACK_MAX (256u << 10)
+/* ... and at most this much in all (past it everything is read stopped, a longer pause). */
+#define COPY_MAX (1ull << 30)
+/* Ranges of the copy less than this far apart are read as one element (the bytes between are
+ * cheaper to copy than a system call element is to set up: pinning the page, the lookups). */
+#define COPY_GAP 512
+/* Bytes of one such merged element at most. */
+#define COPY_RUN_MAX (256u << 10)
+/* Scatter reads of at least this many elements are split between two threads (consistent
+ * mode: the pause is the wall time of the copy). */
+#define PARALLEL_MIN 4096
+/* Label strings read ahead per call of labels_ahead at most, and their bytes at most (the rest
+ * are read when used). */
+#define AHEAD_STRINGS_MAX 65536
+#define AHEAD_BYTES_MAX (16u << 20)
+/* Strings just gathered that a new one is compared with, to skip repeats. */
+#define AHEAD_RECENT 8
+/* Spans of the copy looked at before a read is taken as not copied (spans may overlap: a
+ * merged run of one kind of range may cover ranges of another). */
+#define COPY_OVERLAP_SCAN 64
 /* Status values (runtime2.go). */
 enum {
 	G_IDLE = 0, G_RUNNABLE = 1, G_RUNNING = 2, G_SYSCALL = 3, G_WAITING = 4, G_DEAD = 6,
@@ -75,6 +99,22 @@ struct gview {
 	uint64_t lockedm, parent_goid, gopc, startpc, labels;
 };
 
+/* Bytes [addr, addr + len) of the target, at data + off of the copy. */
+struct span {
+	uint64_t addr;
+	size_t off, len;
+	uint64_t reach; /* once sorted: the largest end of this span and those before it */
+};
+
+/* Bytes copied ahead of their use: consistent mode, what was copied while the threads were
+ * stopped; non-stop, the label bytes of a batch read ahead. */
+struct copy {
+	struct span *spans; /* the first `sorted` sorted by addr (copy_seal), others appended */
+	size_t n, cap, sorted;
+	uint8_t *data;
+	size_t len, data_cap;
+};
+
 struct reader {
 	struct gs_mem *mem;
 	struct gs_ctx *ctx;
@@ -86,6 +126,8 @@ struct reader {
 	const struct gs_goroutines_opts *opts;
 	uint64_t bias;
 	uint32_t gsize;
+	uint32_t gread;   /* bytes of a g read: up to the last field decode_g uses */
+	uint32_t gverify; /* bytes of a g re-read to check it did not move: same_g's fields */
 	uint32_t off[GS_LF_COUNT];
 	bool live;
 	bool verify; /* non-stop: re-read a g after its stack to see whether it moved */
@@ -104,16 +146,135 @@ struct reader {
 	uint64_t chunk_base;
 	size_t chunk_len;
 	uint64_t stack_hi;
+	unsigned chunk_reads; /* on-demand stack reads since the goroutine's unwind began */
 	struct gs_label_reader lr;
+	struct copy copy;
+	bool use_copy; /* reads come from copy first (threads resumed after it was made) */
+	bool record;   /* reads are added to copy (labels, while stopped) */
+	struct copy ahead; /* non-stop: the label bytes of the current batch */
 	/* the goroutine being built */
 	struct gs_vec frames; /* of struct gs_gframe, capped at limits.stack_depth */
 	struct gs_vec labels; /* of struct gs_glabel, capped at limits.labels */
 };
 
+/* How many bytes at addr the copy holds (at most len), with where they are. */
+static size_t copy_find(const struct copy *c, uint64_t addr, size_t len, const uint8_t **at)
+{
+	size_t lo = 0, hi = c->sorted;
+	while (lo < hi) { /* the first span starting after addr */
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->spans[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t best = 0;
+	for (size_t k = 0; k < COPY_OVERLAP_SCAN && lo > k && best < len; k++) {
+		const struct span *s = &c->spans[lo - 1 - k];
+		if (s->reach <= addr)
+			break; /* no span before reaches addr */
+		if (addr - s->addr < s->len && s->len - (size_t)(addr - s->addr) > best) {
+			best = s->len - (size_t)(addr - s->addr);
+			*at = c->data + s->off + (addr - s->addr);
+		}
+	}
+	return best < len ? best : len;
+}
+
+/* Reserves room in the copy for len more bytes and n more spans, touching the bytes so that
+ * the pages are ours before the threads stop (faulting them in costs as much as the copy). */
+static int copy_reserve(struct copy *c, size_t len, size_t n)
+{
+	if (c->len + len > COPY_MAX)
+		return -E2BIG;
+	if (c->n + n > c->cap) {
+		size_t ncap = c->n + n > 2 * c->cap ? c->n + n : 2 * c->cap;
+		struct span *ns = realloc(c->spans, ncap * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		memset(ns + c->cap, 0, (ncap - c->cap) * sizeof(*ns));
+		c->spans = ns;
+		c->cap = ncap;
+	}
+	if (c->len + len > c->data_cap) {
+		size_t ncap = c->len + len + (c->len + len) / 8;
+		uint8_t *nd = realloc(c->data, ncap);
+		if (!nd)
+			return -ENOMEM;
+		memset(nd + c->data_cap, 0, ncap - c->data_cap);
+		c->data = nd;
+		c->data_cap = ncap;
+	}
+	return 0;
+}
+
+/* Appends bytes read from addr to the copy (kept unsorted until copy_seal). */
+static int copy_add(struct copy *c, uint64_t addr, const void *buf, size_t len)
+{
+	int err = len ? copy_reserve(c, len, 1) : 0;
+	if (err || !len)
+		return err;
+	memcpy(c->data + c->len, buf, len);
+	c->spans[c->n++] = (struct span){.addr = addr, .off = c->len, .len = len};
+	c->len += len;
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sorts the copy for copy_find. */
+static void copy_seal(struct copy *c)
+{
+	if (c->n)
+		qsort(c->spans, c->n, sizeof(*c->spans), span_cmp);
+	c->sorted = c->n;
+	for (size_t k = 0; k < c->n; k++) {
+		uint64_t end = c->spans[k].addr + c->spans[k].len;
+		c->spans[k].reach = k && c->spans[k - 1].reach > end ? c->spans[k - 1].reach : end;
+	}
+}
+
+static void copy_release(struct copy *c)
+{
+	free(c->spans);
+	free(c->data);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Scatter read through the copy first (consistent mode after the resume), else the target. */
+static void mem_readv(struct reader *r, struct gs_mem_iov *iov, size_t n)
+{
+	if (!r->use_copy) {
+		gs_mem_readv(r->mem, iov, n, &r->scratch);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *at;
+		iov[i].got = copy_find(&r->copy, iov[i].addr, iov[i].len, &at);
+		if (iov[i].got)
+			memcpy(iov[i].buf, at, iov[i].got);
+		else
+			gs_mem_readv(r->mem, &iov[i], 1, &r->scratch);
+	}
+}
+
 static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
 {
 	struct reader *r = arg;
-	return gs_mem_read(r->mem, addr, buf, len, &r->scratch);
+	const uint8_t *at;
+	const struct copy *c = r->use_copy || r->record ? &r->copy : &r->ahead;
+	if (len && copy_find(c, addr, len, &at) == len) {
+		memcpy(buf, at, len);
+		return 0;
+	}
+	int err = gs_mem_read(r->mem, addr, buf, len, &r->scratch);
+	if (!err && r->record)
+		err = copy_add(&r->copy, addr, buf, len);
+	return err;
 }
 
 /* The unwinder's reads: from the window, else the chunk, else a new chunk. */
@@ -136,7 +297,8 @@ static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
 	if (n < len)
 		n = len;
 	struct gs_mem_iov iov = {.addr = addr, .buf = r->chunk, .len = n};
-	gs_mem_readv(r->mem, &iov, 1, &r->scratch);
+	r->chunk_reads++;
+	mem_readv(r, &iov, 1);
 	r->chunk_base = addr;
 	r->chunk_len = iov.got;
 	if (iov.got < len)
@@ -145,9 +307,35 @@ static int stack_read(void *arg, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-static void decode_g(const struct reader *r, uint64_t addr, const uint8_t *b, struct gview *g)
+/* The fields decode_g reads, and those of them same_g compares. */
+static const enum gs_layout_field g_fields[] = {
+	GS_LF_G_ATOMICSTATUS, GS_LF_G_GOID, GS_LF_G_STACK_LO, GS_LF_G_STACK_HI, GS_LF_G_SCHED_SP,
+	GS_LF_G_SCHED_PC, GS_LF_G_SYSCALLSP, GS_LF_G_SYSCALLPC, /* the last of same_g's */
+	GS_LF_G_SCHED_LR, GS_LF_G_STKTOPSP, GS_LF_G_M, GS_LF_G_WAITSINCE, GS_LF_G_WAITREASON,
+	GS_LF_G_LOCKEDM, GS_LF_G_PARENTGOID, GS_LF_G_GOPC, GS_LF_G_STARTPC, GS_LF_G_LABELS,
+};
+#define N_SAME_G_FIELDS 8
+
+/* How many bytes from the start of a g hold the first n of g_fields (at most gsize): reads
+ * of a g stop there, which halves what a non-stop re-read copies. */
+static uint32_t g_extent(const struct reader *r, size_t n)
 {
-	size_t n = r->gsize;
+	uint32_t end = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t off = r->off[g_fields[i]];
+		if (off == GS_LAYOUT_UNKNOWN)
+			continue;
+		uint32_t e = off < r->gsize - 8 ? off + 8 : r->gsize;
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+/* Decodes the first n bytes of a g (fields past them read as 0). */
+static void decode_g(const struct reader *r, uint64_t addr, const uint8_t *b, size_t n,
+		     struct gview *g)
+{
 	memset(g, 0, sizeof(*g));
 	g->addr = addr;
 	g->status_raw = get32(b, n, r->off[GS_LF_G_ATOMICSTATUS]);
@@ -393,6 +581,7 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	*why = NULL;
 	r->frames.len = 0;
 	r->labels.len = 0;
+	r->chunk_reads = 0;
 	memset(out, 0, sizeof(*out));
 	bool scan = false;
 	out->id = g->goid;
@@ -561,12 +750,12 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 		  struct gs_goroutine *out, bool *retry, const char **why, bool *gone)
 {
 	*gone = false;
-	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gread, &r->scratch)) {
 		*retry = true;
 		*why = "g could not be read";
 		return 0;
 	}
-	decode_g(r, gaddr, gbuf, g);
+	decode_g(r, gaddr, gbuf, r->gread, g);
 	if (skipped_status(g->status)) {
 		*gone = true;
 		return 0;
@@ -576,17 +765,210 @@ static int reread(struct reader *r, uint64_t gaddr, uint8_t *gbuf, struct gview 
 	if (err || *retry || !r->verify)
 		return err;
 	struct gview again;
-	if (gs_mem_read(r->mem, gaddr, gbuf, r->gsize, &r->scratch)) {
+	if (gs_mem_read(r->mem, gaddr, gbuf, r->gverify, &r->scratch)) {
 		*retry = true;
 		*why = "g could not be read";
 		return 0;
 	}
-	decode_g(r, gaddr, gbuf, &again);
+	decode_g(r, gaddr, gbuf, r->gverify, &again);
 	if (!same_g(g, &again)) {
 		*retry = true;
 		*why = "goroutine changed while read";
 	}
 	return 0;
+}
+
+struct half_read {
+	struct gs_mem *mem;
+	struct gs_mem_iov *iov;
+	size_t n;
+	struct gs_ctx ctx;
+};
+
+static void *read_half(void *arg)
+{
+	struct half_read *h = arg;
+	gs_mem_readv(h->mem, h->iov, h->n, &h->ctx);
+	return NULL;
+}
+
+/* One scatter read of many elements, its second half in a second thread when the target may
+ * be read from two at once (the kernel pins and copies pages for each reader in parallel). */
+static void readv_parallel(struct reader *r, struct gs_mem_iov *iov, size_t n)
+{
+	struct half_read h = {.mem = r->mem, .iov = iov + n / 2, .n = n - n / 2};
+	pthread_t t;
+	gs_ctx_init(&h.ctx);
+	bool two = n >= PARALLEL_MIN && gs_mem_parallel_reads(r->mem) &&
+		   pthread_create(&t, NULL, read_half, &h) == 0;
+	gs_mem_readv(r->mem, iov, two ? n / 2 : n, &r->scratch);
+	if (two)
+		pthread_join(t, NULL);
+}
+
+/* A range worth reading: not empty, not wrapping past the end of the address space (hostile
+ * pointers). */
+static bool range_ok(uint64_t addr, size_t len)
+{
+	return len && addr + len > addr;
+}
+
+/* Copies n ranges (addr[i], len[i] bytes) in one scatter read, ranges in ascending order
+ * less than COPY_GAP apart merged into one element (g structs lie side by side in their
+ * spans: one system call element per run instead of per g). off[i] is where range i landed
+ * in the copy, got[i] how many of its bytes were read. */
+static int copy_ranges(struct reader *r, struct copy *c, const uint64_t *addr, const size_t *len,
+		       size_t n, size_t *off, size_t *got)
+{
+	size_t nruns = 0, bytes = 0;
+	uint64_t end = 0; /* of the last range read */
+	for (size_t i = 0; i < n; i++) {
+		if (!range_ok(addr[i], len[i]))
+			continue;
+		bool join = nruns > 0 && addr[i] >= end && addr[i] - end < COPY_GAP &&
+			    addr[i] + len[i] - c->spans[c->n + nruns - 1].addr <= COPY_RUN_MAX;
+		end = addr[i] + len[i];
+		if (!join) {
+			int err = copy_reserve(c, 0, nruns + 1);
+			if (err)
+				return err;
+			c->spans[c->n + nruns++] = (struct span){.addr = addr[i]};
+		}
+		struct span *s = &c->spans[c->n + nruns - 1];
+		bytes += addr[i] + len[i] - s->addr - s->len;
+		s->len = (size_t)(addr[i] + len[i] - s->addr);
+	}
+	int err = copy_reserve(c, bytes, nruns);
+	struct gs_mem_iov *iov = malloc((nruns ? nruns : 1) * sizeof(*iov));
+	if (err || !iov) {
+		free(iov);
+		return err ? err : -ENOMEM;
+	}
+	for (size_t k = 0; k < nruns; k++) {
+		struct span *s = &c->spans[c->n + k];
+		s->off = c->len;
+		c->len += s->len;
+		iov[k] = (struct gs_mem_iov){.addr = s->addr, .buf = c->data + s->off, .len = s->len};
+	}
+	readv_parallel(r, iov, nruns);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		off[i] = got[i] = 0;
+		if (!range_ok(addr[i], len[i]))
+			continue;
+		while (addr[i] - c->spans[c->n + k].addr >= c->spans[c->n + k].len)
+			k++;
+		const struct span *s = &c->spans[c->n + k];
+		uint64_t at = addr[i] - s->addr;
+		off[i] = s->off + (size_t)at;
+		got[i] = iov[k].got > at ? iov[k].got - (size_t)at : 0;
+		if (got[i] > len[i])
+			got[i] = len[i];
+	}
+	for (size_t k = 0; k < nruns; k++)
+		c->spans[c->n + k].len = iov[k].got;
+	c->n += nruns;
+	free(iov);
+	return 0;
+}
+
+/* The label bytes of n goroutines (their g.labels, 0 for none) read ahead into c, level by
+ * level: slice headers, entries, strings, one scatter read each instead of a few reads per
+ * goroutine (1.24+ slices; nothing for maps). */
+static int labels_ahead(struct reader *r, struct copy *c, const uint64_t *labels, size_t n)
+{
+	size_t any = 0;
+	for (size_t i = 0; i < n; i++)
+		any += labels[i] != 0;
+	if (!any || r->lr.repr != GS_LABELS_SLICE)
+		return 0;
+	uint64_t *addr = malloc(n * sizeof(*addr));
+	size_t *len = malloc(n * sizeof(*len));
+	size_t *off = malloc(n * sizeof(*off));
+	size_t *got = malloc(n * sizeof(*got));
+	int err = !addr || !len || !off || !got ? -ENOMEM : 0;
+	for (size_t i = 0; !err && i < n; i++)
+		len[i] = gs_labels_header_range(&r->lr, labels[i], &addr[i]);
+	if (!err)
+		err = copy_ranges(r, c, addr, len, n, off, got);
+	uint64_t nstr = 0;
+	for (size_t i = 0; !err && i < n; i++) {
+		len[i] = got[i] == 24 ? gs_labels_entries_range(&r->lr, c->data + off[i], &addr[i]) : 0;
+		nstr += len[i] / r->lr.label_size * 2;
+	}
+	if (!err && nstr)
+		err = copy_ranges(r, c, addr, len, n, off, got);
+	/* the strings (two an entry), one met among the last few skipped (the same keys recur
+	 * from one goroutine to the next) */
+	size_t cap = nstr < AHEAD_STRINGS_MAX ? (size_t)nstr : AHEAD_STRINGS_MAX, ns = 0;
+	uint64_t *saddr = NULL;
+	size_t *slen = NULL, *soff = NULL, *sgot = NULL;
+	if (!err && cap) {
+		saddr = malloc(cap * sizeof(*saddr));
+		slen = malloc(cap * sizeof(*slen));
+		soff = malloc(cap * sizeof(*soff));
+		sgot = malloc(cap * sizeof(*sgot));
+		err = !saddr || !slen || !soff || !sgot ? -ENOMEM : 0;
+	}
+	for (size_t i = 0; !err && cap && i < n && ns < cap; i++) {
+		if (!len[i] || got[i] != len[i])
+			continue;
+		size_t first = ns;
+		size_t end = ns + gs_labels_string_ranges(&r->lr, c->data + off[i], got[i], saddr + ns,
+							  slen + ns, cap - ns);
+		for (size_t j = first; j < end; j++) {
+			bool seen = false;
+			for (size_t b = ns > AHEAD_RECENT ? ns - AHEAD_RECENT : 0; b < ns && !seen; b++)
+				seen = saddr[b] == saddr[j] && slen[b] == slen[j];
+			if (!seen) {
+				saddr[ns] = saddr[j];
+				slen[ns++] = slen[j];
+			}
+		}
+	}
+	uint64_t bytes = 0;
+	size_t keep = 0;
+	while (keep < ns && bytes + slen[keep] <= AHEAD_BYTES_MAX)
+		bytes += slen[keep++];
+	if (!err && keep)
+		err = copy_ranges(r, c, saddr, slen, keep, soff, sgot);
+	free(saddr);
+	free(slen);
+	free(soff);
+	free(sgot);
+	free(addr);
+	free(len);
+	free(off);
+	free(got);
+	return err;
+}
+
+/* Non-stop: why goroutine i of a batch moved between the first read of its g and the read of
+ * its stack window (NULL when it did not), from a third scatter read of the g structs into
+ * gbufs2 once every window is copied. */
+static void check_moved(struct reader *r, const uint64_t *gptrs, size_t n, const bool *readable,
+			const struct gview *gv, uint8_t *gbufs2, struct gs_mem_iov *iov,
+			const char **moved)
+{
+	size_t nv = 0;
+	for (size_t i = 0; i < n; i++) {
+		moved[i] = NULL;
+		if (readable[i] && !skipped_status(gv[i].status))
+			iov[nv++] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs2 + i * r->gsize,
+							.len = r->gverify};
+	}
+	mem_readv(r, iov, nv);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (!readable[i] || skipped_status(gv[i].status))
+			continue;
+		struct gview again;
+		if (iov[k++].got != r->gverify) {
+			moved[i] = "g could not be read";
+			continue;
+		}
+		decode_g(r, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &again);
+		if (!same_g(&gv[i], &again))
+			moved[i] = "goroutine changed while read";
+	}
 }
 
 /* Before the t-th re-read of a goroutine that changed under the read: none, then 100 us,
@@ -604,20 +986,33 @@ static void retry_pause(unsigned t)
 }
 
 /* One batch of g pointers: g structs and stack windows in two scatter reads, then each
- * goroutine; in non-stop mode the g structs are read a third time to catch goroutines that
- * moved, which are read again one by one. */
+ * goroutine. In non-stop mode the g structs are read a third time, in one scatter read after
+ * the windows, to catch goroutines that moved; a goroutine whose unwind needed stack beyond
+ * its window has its g read once more after the unwind. Those that moved are read again one
+ * by one. */
 static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t *gbufs,
 		      uint8_t *gbufs2, uint8_t *windows, struct gs_mem_iov *iov)
 {
 	struct gview gv[BATCH];
 	for (size_t i = 0; i < n; i++)
-		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gsize};
-	gs_mem_readv(r->mem, iov, n, &r->scratch);
+		iov[i] = (struct gs_mem_iov){.addr = gptrs[i], .buf = gbufs + i * r->gsize, .len = r->gread};
+	mem_readv(r, iov, n);
 	bool readable[BATCH];
 	for (size_t i = 0; i < n; i++) {
-		readable[i] = gptrs[i] && iov[i].got == r->gsize;
+		readable[i] = gptrs[i] && iov[i].got == r->gread;
 		if (readable[i])
-			decode_g(r, gptrs[i], gbufs + i * r->gsize, &gv[i]);
+			decode_g(r, gptrs[i], gbufs + i * r->gsize, r->gread, &gv[i]);
+	}
+	/* live, not from a copy: the batch's label bytes read ahead */
+	if (r->live && !r->use_copy) {
+		uint64_t labels[BATCH];
+		for (size_t i = 0; i < n; i++)
+			labels[i] = readable[i] && !skipped_status(gv[i].status) ? gv[i].labels : 0;
+		r->ahead.n = r->ahead.len = r->ahead.sorted = 0;
+		int err = labels_ahead(r, &r->ahead, labels, n);
+		if (err)
+			return err;
+		copy_seal(&r->ahead);
 	}
 	/* stack windows from each start SP (sched or syscall; running ones start elsewhere) */
 	size_t nw = 0;
@@ -635,10 +1030,13 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		wbase[i] = sp;
 		iov[nw++] = (struct gs_mem_iov){.addr = sp, .buf = windows + i * STACK_WINDOW, .len = (size_t)len};
 	}
-	gs_mem_readv(r->mem, iov, nw, &r->scratch);
+	mem_readv(r, iov, nw);
 	size_t wgot[BATCH];
 	for (size_t i = 0, k = 0; i < n; i++)
 		wgot[i] = wbase[i] ? iov[k++].got : 0;
+	const char *moved[BATCH];
+	if (r->verify)
+		check_moved(r, gptrs, n, readable, gv, gbufs2, iov, moved);
 
 	int err = 0;
 	for (size_t i = 0; i < n && !err; i++) {
@@ -657,13 +1055,16 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 		err = read_one(r, &gv[i], &out, &retry, &why);
 		if (err)
 			break;
-		if (!retry && r->verify) {
+		if (!retry && r->verify && r->chunk_reads == 0 && moved[i]) {
+			retry = true;
+			why = moved[i];
+		} else if (!retry && r->verify && r->chunk_reads > 0) {
 			struct gview again;
-			if (gs_mem_read(r->mem, gptrs[i], gbufs2 + i * r->gsize, r->gsize, &r->scratch)) {
+			if (gs_mem_read(r->mem, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &r->scratch)) {
 				retry = true;
 				why = "g could not be read";
 			} else {
-				decode_g(r, gptrs[i], gbufs2 + i * r->gsize, &again);
+				decode_g(r, gptrs[i], gbufs2 + i * r->gsize, r->gverify, &again);
 				if (!same_g(&gv[i], &again)) {
 					retry = true;
 					why = "goroutine changed while read";
@@ -671,7 +1072,7 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 			}
 		}
 		unsigned tries = r->opts->retries ? r->opts->retries : DEFAULT_RETRIES;
-		for (unsigned t = 0; retry && r->live && !gs_mem_stopped(r->mem) && t < tries && !err; t++) {
+		for (unsigned t = 0; retry && r->verify && t < tries && !err; t++) {
 			bool gone;
 			retry_pause(t);
 			err = reread(r, gptrs[i], gbufs + i * r->gsize, &gv[i], &out, &retry, &why, &gone);
@@ -777,6 +1178,147 @@ static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
 	return 0;
 }
 
+static int discard_label(void *arg, const char *key, size_t key_len, const char *value,
+			 size_t value_len)
+{
+	(void)arg, (void)key, (void)key_len, (void)value, (void)value_len;
+	return 0;
+}
+
+/* The lowest SP in a goroutine's stack that an unwind of it can start from (traceback1's
+ * choices: sched, syscall, its thread's registers, the vDSO SP), or 0. */
+static uint64_t lowest_sp(const struct reader *r, const struct gview *g)
+{
+	uint64_t sps[4] = {g->sched_sp, g->syscallsp, 0, 0}, low = 0;
+	const struct mview *m = find_m(r, g->m);
+	if (m) {
+		sps[2] = m->vdso_sp;
+		sps[3] = m->thread ? m->thread->regs.sp : 0;
+	}
+	for (int k = 0; k < 4; k++)
+		if (sps[k] >= g->lo && sps[k] < g->hi && (!low || sps[k] < low))
+			low = sps[k];
+	return low;
+}
+
+
+/* Before the threads stop: sizes the copy from a non-stop read of the g structs (their
+ * stacks as they are now, plus a quarter for what changes meanwhile) and faults its pages in. */
+static int copy_prepare(struct reader *r)
+{
+	uint64_t *gptrs = NULL;
+	size_t ngs = 0;
+	int err = read_allgs(r, &gptrs, &ngs);
+	if (err) {
+		free(gptrs);
+		return err;
+	}
+	uint8_t *buf = malloc((size_t)BATCH * r->gread);
+	struct gs_mem_iov iov[BATCH];
+	uint64_t stack_bytes = 0;
+	for (size_t i = 0; buf && i < ngs; i += BATCH) {
+		size_t k = ngs - i < BATCH ? ngs - i : BATCH;
+		for (size_t j = 0; j < k; j++)
+			iov[j] = (struct gs_mem_iov){.addr = gptrs[i + j], .buf = buf + j * r->gread,
+						     .len = r->gread};
+		gs_mem_readv(r->mem, iov, k, &r->scratch);
+		for (size_t j = 0; j < k; j++) {
+			struct gview g;
+			if (iov[j].got != r->gread)
+				continue;
+			decode_g(r, gptrs[i + j], buf + j * r->gread, r->gread, &g);
+			uint64_t sp = skipped_status(g.status) ? 0 : lowest_sp(r, &g);
+			if (sp)
+				stack_bytes += g.hi - sp < COPY_STACK_MAX ? g.hi - sp : COPY_STACK_MAX;
+		}
+	}
+	free(buf);
+	free(gptrs);
+	uint64_t want = ((uint64_t)ngs * (r->gsize + r->gsize / 8) + stack_bytes) / 4 * 5 +
+			(uint64_t)(r->nms + 16) * 2 * STACK_WINDOW;
+	err = copy_reserve(&r->copy, want < COPY_MAX ? (size_t)want : COPY_MAX, ngs / 2 * 5 + 64);
+	return err == -E2BIG ? 0 : err;
+}
+
+/* Consistent mode, threads stopped: copies every g (its decoded fields), each goroutine's
+ * stack from its lowest start SP up (at most COPY_STACK_MAX), a window above each stopped
+ * thread's SP and each vDSO SP (goroutines running on a system stack), and the label bytes,
+ * so that the threads can be resumed before the unwinding. *fits is false when the copy
+ * would pass COPY_MAX: the caller then reads everything stopped. */
+static int copy_stopped(struct reader *r, const uint64_t *gptrs, size_t ngs, bool *fits)
+{
+	struct copy *c = &r->copy;
+	*fits = false;
+	size_t *len = malloc((ngs ? ngs : 1) * sizeof(*len));
+	size_t *goff = malloc((ngs ? ngs : 1) * sizeof(*goff));
+	size_t *got = malloc((ngs ? ngs : 1) * sizeof(*got));
+	uint64_t *sps = malloc((ngs ? ngs : 1) * sizeof(*sps));
+	size_t *soff = malloc((ngs ? ngs : 1) * sizeof(*soff));
+	size_t *sgot = malloc((ngs ? ngs : 1) * sizeof(*sgot));
+	int err = !len || !goff || !got || !sps || !soff || !sgot ? -ENOMEM : 0;
+	for (size_t i = 0; !err && i < ngs; i++)
+		len[i] = gptrs[i] ? r->gread : 0;
+	if (!err)
+		err = copy_ranges(r, c, gptrs, len, ngs, goff, got);
+	/* the stacks, from each goroutine's lowest start SP */
+	for (size_t i = 0; !err && i < ngs; i++) {
+		struct gview g = {0};
+		sps[i] = 0;
+		if (got[i] == r->gread) {
+			decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+			sps[i] = skipped_status(g.status) ? 0 : lowest_sp(r, &g);
+		}
+		len[i] = sps[i] ? (size_t)(g.hi - sps[i] < COPY_STACK_MAX ? g.hi - sps[i] : COPY_STACK_MAX) : 0;
+	}
+	if (!err)
+		err = copy_ranges(r, c, sps, len, ngs, soff, sgot);
+	/* system stacks of the threads (a running goroutine may be on g0 or gsignal) */
+	for (size_t i = 0; i < r->nms && !err; i++) {
+		uint64_t at[2] = {r->ms[i].thread ? r->ms[i].thread->regs.sp : 0, r->ms[i].vdso_sp};
+		size_t wl[2] = {at[0] ? STACK_WINDOW : 0, at[1] ? STACK_WINDOW : 0};
+		size_t o[2], gt[2];
+		err = copy_ranges(r, c, at, wl, 2, o, gt);
+	}
+	/* labels: read ahead level by level, then read as the snapshot will read them, each
+	 * read the read-ahead missed recorded */
+	for (size_t i = 0; i < ngs && !err; i++) {
+		struct gview g;
+		sps[i] = 0;
+		if (got[i] == r->gread) {
+			decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+			sps[i] = skipped_status(g.status) ? 0 : g.labels;
+		}
+	}
+	for (size_t i = 0; i < ngs && !err; i += BATCH)
+		err = labels_ahead(r, c, sps + i, ngs - i < BATCH ? ngs - i : BATCH);
+	copy_seal(c);
+	r->lr.add = discard_label;
+	r->record = true;
+	for (size_t i = 0; i < ngs && !err; i++) {
+		struct gview g;
+		if (got[i] != r->gread)
+			continue;
+		decode_g(r, gptrs[i], c->data + goff[i], r->gread, &g);
+		if (!skipped_status(g.status) && g.labels)
+			err = gs_labels_read(&r->lr, g.labels);
+	}
+	r->record = false;
+	r->lr.add = add_label;
+	free(len);
+	free(goff);
+	free(got);
+	free(sps);
+	free(soff);
+	free(sgot);
+	if (err == -E2BIG)
+		return 0;
+	if (err)
+		return err;
+	*fits = true;
+	return 0;
+}
+
+
 static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -815,6 +1357,8 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 	    r.off[GS_LF_G_SCHED_PC] == GS_LAYOUT_UNKNOWN)
 		return gs_ctx_err(ctx, -ENOTSUP, "the layout of runtime.g is unknown for %s",
 				  gs_layout_go_version(l)[0] ? gs_layout_go_version(l) : "this binary");
+	r.gread = g_extent(&r, sizeof(g_fields) / sizeof(g_fields[0]));
+	r.gverify = g_extent(&r, N_SAME_G_FIELDS);
 	gs_label_reader_init(&r.lr, l);
 	r.lr.max_string = ctx->limits.string_bytes;
 	r.lr.read = mem_read;
@@ -843,7 +1387,9 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 		goto out;
 
 	if (r.live && r.opts->consistent) {
-		err = gs_mem_stop(mem, NULL, 0, 0, ctx);
+		err = copy_prepare(&r);
+		if (!err)
+			err = gs_mem_stop(mem, NULL, 0, 0, ctx);
 		if (err)
 			goto out;
 	}
@@ -867,6 +1413,18 @@ int gs_goroutines_read(struct gs_mem *mem, const struct gs_pclntab *pcln, const 
 	err = read_ms(&r);
 	if (!err)
 		err = read_allgs(&r, &gptrs, &ngs);
+	if (!err && r.live && gs_mem_stopped(mem)) {
+		/* consistent: copy what the snapshot needs, resume, then unwind from the copy */
+		bool fits;
+		err = copy_stopped(&r, gptrs, ngs, &fits);
+		if (!err && fits) {
+			err = gs_mem_resume(mem, ctx);
+			copy_seal(&r.copy);
+			r.use_copy = true;
+		}
+		if (!fits)
+			copy_release(&r.copy);
+	}
 	for (size_t i = 0; !err && i < ngs; i += BATCH) {
 		size_t k = ngs - i < BATCH ? ngs - i : BATCH;
 		err = read_batch(&r, gptrs + i, k, gbufs, gbufs2, windows, iov);
@@ -895,6 +1453,9 @@ out:
 	free(r.lf);
 	free(r.chunk);
 	free(r.ms);
+	copy_release(&r.copy);
+	copy_release(&r.ahead);
+	gs_label_reader_release(&r.lr);
 	gs_vec_release(&r.frames);
 	gs_vec_release(&r.labels);
 	gs_unwinder_free(r.u);

@@ -77,30 +77,85 @@ static int add_pair(const struct gs_label_reader *lr, const uint8_t *key_hdr,
 		       vb->len);
 }
 
-static int read_slice(const struct gs_label_reader *lr, uint64_t labels, struct gs_buf *kb,
+/* Whether the slice layout is usable: offsets known, strings inside an entry. */
+static bool slice_layout_ok(const struct gs_label_reader *lr)
+{
+	return lr->repr == GS_LABELS_SLICE && lr->list_off != GS_LAYOUT_UNKNOWN &&
+	       lr->label_size >= 32 && lr->label_size <= 64 && lr->key_off != GS_LAYOUT_UNKNOWN &&
+	       lr->value_off != GS_LAYOUT_UNKNOWN && (uint64_t)lr->key_off + 16 <= lr->label_size &&
+	       (uint64_t)lr->value_off + 16 <= lr->label_size;
+}
+
+/* The entries of a slice header: their address and count (at most the label cap), or a
+ * count of 0 for garbage. */
+static uint64_t slice_entries(const uint8_t *hdr, uint64_t *data)
+{
+	uint64_t len = le64(hdr + 8), cap = le64(hdr + 16);
+	*data = le64(hdr);
+	if (len > cap || *data == 0)
+		return 0;
+	return len > GS_GORUNTIME_MAX_LABELS ? GS_GORUNTIME_MAX_LABELS : len;
+}
+
+size_t gs_labels_header_range(const struct gs_label_reader *lr, uint64_t labels, uint64_t *addr)
+{
+	if (!labels || !slice_layout_ok(lr))
+		return 0;
+	*addr = labels + lr->list_off;
+	return 24;
+}
+
+size_t gs_labels_entries_range(const struct gs_label_reader *lr, const uint8_t *hdr,
+			       uint64_t *addr)
+{
+	return (size_t)slice_entries(hdr, addr) * lr->label_size;
+}
+
+/* A string header's range as read_string reads it, or 0 when it reads nothing. */
+static size_t string_range(const struct gs_label_reader *lr, const uint8_t *hdr, uint64_t *addr)
+{
+	uint64_t len = le64(hdr + 8);
+	*addr = le64(hdr);
+	return len > lr->max_string || *addr == 0 ? 0 : (size_t)len;
+}
+
+size_t gs_labels_string_ranges(const struct gs_label_reader *lr, const uint8_t *entries,
+			       size_t size, uint64_t *addrs, size_t *lens, size_t max)
+{
+	size_t n = 0;
+	for (size_t off = 0; off + lr->label_size <= size && n + 2 <= max; off += lr->label_size) {
+		lens[n] = string_range(lr, entries + off + lr->key_off, &addrs[n]);
+		n += lens[n] > 0;
+		lens[n] = string_range(lr, entries + off + lr->value_off, &addrs[n]);
+		n += lens[n] > 0;
+	}
+	return n;
+}
+
+static int read_slice(struct gs_label_reader *lr, uint64_t labels, struct gs_buf *kb,
 		      struct gs_buf *vb)
 {
 	uint8_t hdr[24];
-	if (lr->list_off == GS_LAYOUT_UNKNOWN || lr->label_size < 32 ||
-	    lr->key_off == GS_LAYOUT_UNKNOWN || lr->value_off == GS_LAYOUT_UNKNOWN ||
-	    (uint64_t)lr->key_off + 16 > lr->label_size ||
-	    (uint64_t)lr->value_off + 16 > lr->label_size)
+	uint64_t data;
+	if (!slice_layout_ok(lr) || lr->read(lr->arg, labels + lr->list_off, hdr, sizeof(hdr)))
 		return 0;
-	if (lr->read(lr->arg, labels + lr->list_off, hdr, sizeof(hdr)))
-		return 0;
-	uint64_t data = le64(hdr), len = le64(hdr + 8), cap = le64(hdr + 16);
-	if (len > cap || data == 0)
-		return 0;
-	if (len > GS_GORUNTIME_MAX_LABELS)
-		len = GS_GORUNTIME_MAX_LABELS;
+	uint64_t len = slice_entries(hdr, &data);
 	struct budget bu = {0};
-	uint8_t ent[64];
-	if (lr->label_size > sizeof(ent))
+	if (len == 0)
 		return 0;
+	/* every entry in one read; if some cannot be read, entry by entry up to the first */
+	size_t size = (size_t)len * lr->label_size;
+	struct gs_buf *eb = &lr->entries;
+	gs_buf_reset(eb);
+	int err = gs_buf_grow(eb, size);
+	if (err)
+		return err;
+	bool whole = lr->read(lr->arg, data, eb->data, size) == 0;
 	for (uint64_t i = 0; i < len; i++) {
-		if (lr->read(lr->arg, data + i * lr->label_size, ent, lr->label_size))
+		uint8_t *ent = (uint8_t *)eb->data + i * lr->label_size;
+		if (!whole && lr->read(lr->arg, data + i * lr->label_size, ent, lr->label_size))
 			return 0;
-		int err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &bu);
+		err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &bu);
 		if (err)
 			return err == -E2BIG ? 0 : err;
 	}
@@ -171,21 +226,22 @@ static int read_map(const struct gs_label_reader *lr, uint64_t labels, struct gs
 	return err == -E2BIG ? 0 : err;
 }
 
-int gs_labels_read(const struct gs_label_reader *lr, uint64_t labels)
+int gs_labels_read(struct gs_label_reader *lr, uint64_t labels)
 {
-	struct gs_buf kb, vb;
 	if (!labels)
 		return 0;
-	gs_buf_init(&kb, 0);
-	gs_buf_init(&vb, 0);
-	int err = 0;
 	if (lr->repr == GS_LABELS_SLICE)
-		err = read_slice(lr, labels, &kb, &vb);
-	else if (lr->repr == GS_LABELS_MAP)
-		err = read_map(lr, labels, &kb, &vb);
-	gs_buf_release(&kb);
-	gs_buf_release(&vb);
-	return err;
+		return read_slice(lr, labels, &lr->key, &lr->value);
+	if (lr->repr == GS_LABELS_MAP)
+		return read_map(lr, labels, &lr->key, &lr->value);
+	return 0;
+}
+
+void gs_label_reader_release(struct gs_label_reader *lr)
+{
+	gs_buf_release(&lr->key);
+	gs_buf_release(&lr->value);
+	gs_buf_release(&lr->entries);
 }
 
 void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l)
@@ -203,4 +259,7 @@ void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l)
 	lr->keys_off = gs_layout_off(l, GS_LF_BUCKET_KEYS);
 	lr->elems_off = gs_layout_off(l, GS_LF_BUCKET_ELEMS);
 	lr->overflow_off = gs_layout_off(l, GS_LF_BUCKET_OVERFLOW);
+	gs_buf_init(&lr->key, 0);
+	gs_buf_init(&lr->value, 0);
+	gs_buf_init(&lr->entries, 0);
 }

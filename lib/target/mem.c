@@ -297,6 +297,11 @@ bool gs_mem_stopped(const struct gs_mem *m)
 	return m->stopped;
 }
 
+bool gs_mem_parallel_reads(const struct gs_mem *m)
+{
+	return m->kind != GS_MEM_LIVE || !m->no_vm_readv;
+}
+
 uint64_t gs_mem_pause_ns(const struct gs_mem *m)
 {
 	return m->pause_ns;

@@ -38,6 +38,9 @@ static void put64(uint8_t *p, uint64_t v)
 static void init_reader(struct gs_label_reader *lr, struct target *t, enum gs_labels_repr repr)
 {
 	memset(lr, 0, sizeof(*lr));
+	gs_buf_init(&lr->key, 0);
+	gs_buf_init(&lr->value, 0);
+	gs_buf_init(&lr->entries, 0);
 	lr->repr = repr;
 	lr->list_off = 0;
 	lr->label_size = 32;
@@ -74,12 +77,14 @@ static int mem_read(void *arg, uint64_t addr, void *buf, size_t len)
 			put64(b + 16, t->slice_cap);
 			return 0;
 		}
-		if (addr >= DATA && len == 32) {
+		if (addr >= DATA && len % 32 == 0) {
 			/* every entry: key and value strings of str_len bytes */
-			put64(b, STRINGS);
-			put64(b + 8, t->str_len);
-			put64(b + 16, STRINGS);
-			put64(b + 24, t->str_len);
+			for (size_t e = 0; e < len; e += 32) {
+				put64(b + e, STRINGS);
+				put64(b + e + 8, t->str_len);
+				put64(b + e + 16, STRINGS);
+				put64(b + e + 24, t->str_len);
+			}
 			return 0;
 		}
 		return -EFAULT;
@@ -140,6 +145,7 @@ static void read_labels(struct target *t, enum gs_labels_repr repr)
 	lr.read = mem_read;
 	lr.add = add;
 	assert_int_equal(gs_labels_read(&lr, LABELS), 0);
+	gs_label_reader_release(&lr);
 }
 
 static void test_slice(void **state)
@@ -171,7 +177,7 @@ static void test_slice(void **state)
 	t = (struct target){.mode = SLICE, .slice_len = 2, .slice_cap = 2, .str_len = (1u << 20) + 1};
 	read_labels(&t, GS_LABELS_SLICE);
 	assert_int_equal(t.nadded, 0);
-	assert_int_equal(t.reads, 3);
+	assert_int_equal(t.reads, 2); /* the header, the entries */
 }
 
 static void test_map(void **state)
