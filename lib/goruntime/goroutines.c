@@ -17,8 +17,12 @@
 #define STACK_WINDOW (16u << 10)
 /* Bytes read per on-demand stack read. */
 #define STACK_CHUNK (16u << 10)
-/* Ms followed along allm (a hostile list could cycle). */
+/* Ms followed along allm (a hostile list could cycle; a cycle is also detected). */
 #define MAX_MS 65536
+/* Reads of runtime.allgs while the runtime replaces its array under us (it grew). */
+#define ALLGS_TRIES 8
+/* Largest goroutine stack (runtime.maxstacksize on 64-bit): wider bounds are torn or garbage. */
+#define MAX_STACK_BYTES (1ull << 30)
 /* Default number of re-reads of a goroutine that changed while it was read (non-stop). */
 #define DEFAULT_RETRIES 5
 /* Consistent mode copies the bytes a snapshot needs while the threads are stopped, and
@@ -394,7 +398,18 @@ static int read_ms(struct reader *r)
 	uint64_t m = get64(word, 8, 0);
 	size_t cap = 0;
 	int err = 0;
+	/* Brent's cycle detection: an M list read while Ms exit (an unlinked M's memory is
+	 * reused) may loop; the walk stops at the first M seen twice */
+	uint64_t mark = 0;
+	size_t power = 1, steps = 0;
 	while (m && r->nms < MAX_MS) {
+		if (m == mark)
+			break;
+		if (++steps == power) {
+			mark = m;
+			power *= 2;
+			steps = 0;
+		}
 		if (gs_mem_read(r->mem, m, buf, msize, &r->scratch))
 			break;
 		if (r->nms == cap) {
@@ -419,10 +434,7 @@ static int read_ms(struct reader *r)
 		const struct gs_thread *t = mv->procid <= INT32_MAX ?
 			gs_mem_thread(r->mem, (int32_t)mv->procid) : NULL;
 		mv->thread = t && t->has_regs ? t : NULL;
-		uint64_t next = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_ALLLINK));
-		if (next == m)
-			break;
-		m = next;
+		m = get64(buf, msize, gs_layout_off(r->l, GS_LF_M_ALLLINK));
 	}
 	free(buf);
 	return err;
@@ -603,7 +615,9 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	int err = state_text(r, g, out);
 	if (err)
 		return err;
-	if ((g->status == G_WAITING || g->status == G_SYSCALL) && g->waitsince != 0 && r->now_ns) {
+	/* a torn or garbage waitsince must not overflow the subtraction */
+	if ((g->status == G_WAITING || g->status == G_SYSCALL) && g->waitsince > 0 && r->now_ns &&
+	    g->waitsince <= r->now_ns) {
 		int64_t minutes = (r->now_ns - g->waitsince) / 60000000000LL;
 		if (minutes >= 1)
 			out->wait_minutes = minutes;
@@ -637,6 +651,20 @@ static int read_one(struct reader *r, const struct gview *g, struct gs_goroutine
 	err = gs_labels_read(&r->lr, g->labels);
 	if (err)
 		return err;
+
+	/* a g read while it changed (or a pointer to something that is no longer a g) can
+	 * carry a status the runtime never sets or stack bounds no stack has: read it again
+	 * rather than walk memory those bounds do not describe */
+	if (out->status == GS_GSTATUS_UNKNOWN) {
+		*retry = true;
+		*why = "status is not a goroutine status";
+		return 0;
+	}
+	if (g->hi <= g->lo || g->hi - g->lo > MAX_STACK_BYTES) {
+		*retry = true;
+		*why = "stack bounds are not valid";
+		return 0;
+	}
 
 	/* start registers, as traceback1 + initAt choose them */
 	struct gs_unwind_start st = {0};
@@ -1078,15 +1106,12 @@ static int read_batch(struct reader *r, const uint64_t *gptrs, size_t n, uint8_t
 	return err;
 }
 
-/* allglen first, then allgptr (the runtime's lock-free pair: the length never exceeds what
- * the pointer holds); else the allgs slice. */
-static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
+/* The length and the array pointer of allgs: allglen first, then allgptr (the runtime's
+ * lock-free pair: the length never exceeds what the pointer holds); else the allgs slice. */
+static int read_allgs_header(struct reader *r, uint64_t *len, uint64_t *data)
 {
 	uint64_t len_addr, ptr_addr, allgs;
 	uint8_t word[16];
-	uint64_t len = 0, data = 0;
-	*ptrs = NULL;
-	*n = 0;
 	if (!gs_layout_addr(r->l, GS_LS_ALLGLEN, &len_addr, NULL) &&
 	    !gs_layout_addr(r->l, GS_LS_ALLGPTR, &ptr_addr, NULL)) {
 		int err = gs_mem_read(r->mem, len_addr + r->bias, word, 8, r->ctx);
@@ -1094,40 +1119,74 @@ static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
 			err = gs_mem_read(r->mem, ptr_addr + r->bias, word + 8, 8, r->ctx);
 		if (err)
 			return gs_ctx_prefix(r->ctx, err, "cannot read runtime.allglen/allgptr");
-		len = get64(word, 16, 0);
-		data = get64(word, 16, 8);
+		*len = get64(word, 16, 0);
+		*data = get64(word, 16, 8);
 	} else if (!gs_layout_addr(r->l, GS_LS_ALLGS, &allgs, NULL)) {
 		int err = gs_mem_read(r->mem, allgs + r->bias, word, 16, r->ctx);
 		if (err)
 			return gs_ctx_prefix(r->ctx, err, "cannot read runtime.allgs");
-		data = get64(word, 16, 0);
-		len = get64(word, 16, 8);
+		*data = get64(word, 16, 0);
+		*len = get64(word, 16, 8);
 	} else {
 		return gs_ctx_err(r->ctx, -ENOENT,
 				  "the address of runtime.allgs is unknown for this binary");
 	}
-	uint64_t cap = r->ctx->limits.goroutines;
-	if (len > cap)
-		return gs_ctx_err(r->ctx, -E2BIG, "runtime.allglen is %llu, over the goroutine cap %llu",
-				  (unsigned long long)len, (unsigned long long)cap);
-	if (len == 0)
-		return 0;
-	if (data == 0)
-		return gs_ctx_err(r->ctx, -EBADMSG, "runtime.allgs is nil with %llu goroutines",
-				  (unsigned long long)len);
-	uint8_t *raw = malloc((size_t)len * 8);
-	uint64_t *p = malloc((size_t)len * sizeof(*p));
-	if (!raw || !p) {
+	return 0;
+}
+
+/* The g pointers of allgs. On a running process the runtime may replace the array while
+ * it is copied (allgs grew; the old array is garbage, soon reused): the pointer is read
+ * again after the copy, and the copy is made again if it moved (at most ALLGS_TRIES). */
+static int read_allgs(struct reader *r, uint64_t **ptrs, size_t *n)
+{
+	uint64_t len = 0, data = 0;
+	*ptrs = NULL;
+	*n = 0;
+	int err = read_allgs_header(r, &len, &data);
+	uint8_t *raw = NULL;
+	for (int tries = 0; !err; tries++) {
+		uint64_t cap = r->ctx->limits.goroutines;
+		if (len > cap) {
+			err = gs_ctx_err(r->ctx, -E2BIG, "runtime.allglen is %llu, over the goroutine cap %llu",
+					 (unsigned long long)len, (unsigned long long)cap);
+			break;
+		}
+		if (len == 0)
+			break;
+		if (data == 0) {
+			err = gs_ctx_err(r->ctx, -EBADMSG, "runtime.allgs is nil with %llu goroutines",
+					 (unsigned long long)len);
+			break;
+		}
 		free(raw);
-		free(p);
-		return -ENOMEM;
+		raw = malloc((size_t)len * 8);
+		if (!raw) {
+			err = -ENOMEM;
+			break;
+		}
+		err = gs_mem_read(r->mem, data, raw, (size_t)len * 8, r->ctx);
+		if (err) {
+			err = gs_ctx_prefix(r->ctx, err, "cannot read the %llu pointers of runtime.allgs",
+					    (unsigned long long)len);
+			break;
+		}
+		if (!r->live || gs_mem_stopped(r->mem) || tries + 1 >= ALLGS_TRIES)
+			break;
+		uint64_t len2 = 0, data2 = 0;
+		err = read_allgs_header(r, &len2, &data2);
+		if (err || data2 == data)
+			break; /* the copy is of the array in use; g's are never freed */
+		len = len2;
+		data = data2;
 	}
-	int err = gs_mem_read(r->mem, data, raw, (size_t)len * 8, r->ctx);
-	if (err) {
+	if (err || len == 0) {
 		free(raw);
-		free(p);
-		return gs_ctx_prefix(r->ctx, err, "cannot read the %llu pointers of runtime.allgs",
-				     (unsigned long long)len);
+		return err;
+	}
+	uint64_t *p = malloc((size_t)len * sizeof(*p));
+	if (!p) {
+		free(raw);
+		return -ENOMEM;
 	}
 	for (uint64_t i = 0; i < len; i++)
 		p[i] = get64(raw + i * 8, 8, 0);

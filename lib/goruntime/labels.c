@@ -1,7 +1,7 @@
 /* pprof labels of a goroutine read from g.labels: Go 1.24+ keeps a sorted slice of
  * {key, value string} pairs behind the pointer, Go <= 1.23 a map[string]string (classic
  * hmap buckets). Libraries store other things in g.labels, so everything is checked and
- * garbage is skipped; at most GS_GORUNTIME_MAX_LABELS entries are read. It does not decide
+ * garbage is skipped; every walk is bounded (labels, string bytes, buckets). It does not decide
  * which representation a binary uses (the layout says). */
 #include "goruntime/labels.h"
 
@@ -12,6 +12,12 @@
 #define MAX_HMAP_B 12
 /* Overflow buckets followed per bucket chain. */
 #define MAX_OVERFLOW_CHAIN 64
+/* Buckets read per map, old buckets and overflow chains included: garbage with a plausible
+ * bucket exponent must not cost 2^12 * 64 reads (a map of 1000 labels has 256 buckets). */
+#define MAX_BUCKET_READS 4096
+/* Bytes of label keys and values read per goroutine: garbage string headers each under the
+ * per-string limit must not add up to gigabytes. */
+#define MAX_LABEL_BYTES (1u << 20)
 
 static uint64_t le64(const uint8_t *p)
 {
@@ -44,16 +50,29 @@ static int read_string(const struct gs_label_reader *lr, uint64_t ptr, uint64_t 
 	return 0;
 }
 
-/* One {key, value} pair of string headers at p: adds it through the callback. */
+/* What one goroutine's label walk has used up against its caps. */
+struct budget {
+	size_t count;   /* labels added, up to GS_GORUNTIME_MAX_LABELS */
+	uint64_t bytes; /* string bytes read, up to MAX_LABEL_BYTES */
+	unsigned buckets; /* map buckets read, up to MAX_BUCKET_READS */
+};
+
+/* One {key, value} pair of string headers at p: adds it through the callback. -E2BIG when a
+ * cap ends the walk. */
 static int add_pair(const struct gs_label_reader *lr, const uint8_t *key_hdr,
-		    const uint8_t *value_hdr, struct gs_buf *kb, struct gs_buf *vb, size_t *count)
+		    const uint8_t *value_hdr, struct gs_buf *kb, struct gs_buf *vb, struct budget *bu)
 {
-	if (*count >= GS_GORUNTIME_MAX_LABELS)
+	if (bu->count >= GS_GORUNTIME_MAX_LABELS)
 		return -E2BIG;
-	if (read_string(lr, le64(key_hdr), le64(key_hdr + 8), kb) ||
-	    read_string(lr, le64(value_hdr), le64(value_hdr + 8), vb))
+	uint64_t klen = le64(key_hdr + 8), vlen = le64(value_hdr + 8);
+	if (klen > lr->max_string || vlen > lr->max_string)
 		return 0; /* garbage: skip */
-	(*count)++;
+	if (klen + vlen > MAX_LABEL_BYTES - bu->bytes)
+		return -E2BIG;
+	bu->bytes += klen + vlen;
+	if (read_string(lr, le64(key_hdr), klen, kb) || read_string(lr, le64(value_hdr), vlen, vb))
+		return 0; /* garbage: skip */
+	bu->count++;
 	return lr->add(lr->add_arg, kb->data ? kb->data : "", kb->len, vb->data ? vb->data : "",
 		       vb->len);
 }
@@ -121,7 +140,7 @@ static int read_slice(struct gs_label_reader *lr, uint64_t labels, struct gs_buf
 	if (!slice_layout_ok(lr) || lr->read(lr->arg, labels + lr->list_off, hdr, sizeof(hdr)))
 		return 0;
 	uint64_t len = slice_entries(hdr, &data);
-	size_t count = 0;
+	struct budget bu = {0};
 	if (len == 0)
 		return 0;
 	/* every entry in one read; if some cannot be read, entry by entry up to the first */
@@ -136,7 +155,7 @@ static int read_slice(struct gs_label_reader *lr, uint64_t labels, struct gs_buf
 		uint8_t *ent = (uint8_t *)eb->data + i * lr->label_size;
 		if (!whole && lr->read(lr->arg, data + i * lr->label_size, ent, lr->label_size))
 			return 0;
-		err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &count);
+		err = add_pair(lr, ent + lr->key_off, ent + lr->value_off, kb, vb, &bu);
 		if (err)
 			return err == -E2BIG ? 0 : err;
 	}
@@ -145,16 +164,19 @@ static int read_slice(struct gs_label_reader *lr, uint64_t labels, struct gs_buf
 
 /* The live entries of one bucket chain. */
 static int read_bucket_chain(const struct gs_label_reader *lr, uint64_t bucket, uint8_t *buf,
-			     struct gs_buf *kb, struct gs_buf *vb, size_t *count)
+			     struct gs_buf *kb, struct gs_buf *vb, struct budget *bu)
 {
 	for (int chain = 0; bucket && chain < MAX_OVERFLOW_CHAIN; chain++) {
+		if (bu->buckets >= MAX_BUCKET_READS)
+			return -E2BIG;
+		bu->buckets++;
 		if (lr->read(lr->arg, bucket, buf, lr->bucket_size))
 			return 0;
 		for (int i = 0; i < 8; i++) {
 			if (buf[lr->tophash_off + (size_t)i] < MIN_TOPHASH)
 				continue;
 			int err = add_pair(lr, buf + lr->keys_off + 16 * (size_t)i,
-					   buf + lr->elems_off + 16 * (size_t)i, kb, vb, count);
+					   buf + lr->elems_off + 16 * (size_t)i, kb, vb, bu);
 			if (err)
 				return err;
 		}
@@ -191,15 +213,15 @@ static int read_map(const struct gs_label_reader *lr, uint64_t labels, struct gs
 	uint8_t *buf = malloc(lr->bucket_size);
 	if (!buf)
 		return -ENOMEM;
-	size_t count = 0;
+	struct budget bu = {0};
 	int err = 0;
 	uint64_t nb = (uint64_t)1 << b;
 	for (uint64_t i = 0; !err && buckets && i < nb; i++)
-		err = read_bucket_chain(lr, buckets + i * lr->bucket_size, buf, kb, vb, &count);
+		err = read_bucket_chain(lr, buckets + i * lr->bucket_size, buf, kb, vb, &bu);
 	/* while a map grows, entries not yet evacuated are still in the old buckets (their
 	 * evacuated slots carry tophash 2..4 and are skipped) */
 	for (uint64_t i = 0; !err && old && b > 0 && i < nb / 2; i++)
-		err = read_bucket_chain(lr, old + i * lr->bucket_size, buf, kb, vb, &count);
+		err = read_bucket_chain(lr, old + i * lr->bucket_size, buf, kb, vb, &bu);
 	free(buf);
 	return err == -E2BIG ? 0 : err;
 }

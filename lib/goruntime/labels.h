@@ -31,8 +31,8 @@ struct gs_label_reader {
 void gs_label_reader_init(struct gs_label_reader *lr, const struct gs_layout *l);
 void gs_label_reader_release(struct gs_label_reader *lr);
 /* Reads the labels g.labels = labels points to, calling lr->add for each readable pair (at
- * most GS_GORUNTIME_MAX_LABELS); unreadable or garbage entries are skipped. 0, or the error
- * lr->add returned. */
+ * most GS_GORUNTIME_MAX_LABELS, 1 MiB of strings, 4096 map buckets: the walk ends at a cap);
+ * unreadable or garbage entries are skipped. 0, or the error lr->add returned. */
 int gs_labels_read(struct gs_label_reader *lr, uint64_t labels);
 
 /* Reading ahead (1.24+ slices; the map representation has no read-ahead): the ranges
