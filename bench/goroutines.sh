@@ -1,6 +1,6 @@
 #!/bin/bash
-# Benchmarks `goscope goroutines PID` on a live process with 100k parked goroutines (issue 4,
-# acceptance 3), and delve listing the goroutines of the same process, in one run:
+# Benchmarks `goscope goroutines PID` on a live process with 100k parked goroutines, and delve
+# listing the goroutines of the same process, in one run:
 #   - `goscope goroutines PID` (non-stop): wall time, CPU time, peak RSS, and the largest gap of
 #     the target's own 1 ms heartbeat while it runs (target: at most 1 s and 50 ms);
 #   - `goscope goroutines --consistent PID`: the pause it reports on stderr (target: at most
@@ -180,7 +180,7 @@ echo "| nothing (idle, as long as goscope ran) | $runs | | | | ${ig} ms |"
 echo
 echo "- \`--consistent\` pause (reported on stderr): median ${cp} ms, largest ${maxpause} ms."
 echo "- goscope goroutines is $(ratio "$dw" "$gw")x faster than delve in wall time ($(ratio "$dc" "$gc")x in CPU time) and uses 1/$(ratio "$dm" "$gm") of its peak memory; delve listed all $listed goroutines and detached, the target kept running."
-echo "- Targets (issue 4, acceptance 3): goroutines <= 1 s: $(met "$gw" 1) (median ${gw} s);" \
+echo "- Targets: goroutines <= 1 s: $(met "$gw" 1) (median ${gw} s);" \
 	"heartbeat gap <= 50 ms during the non-stop read: $(met "$gg" 50) (median ${gg} ms, largest ${maxgap} ms);" \
 	"--consistent pause <= 100 ms: $(met "$cp" 100) (median ${cp} ms)."
 echo "- Raw times (wall s, peak RSS KiB, CPU s, heartbeat gap ms) are in $out/*.times."
