@@ -9,6 +9,7 @@
 
 #include "goscope/gobin.h"
 #include "gobin_synth.h"
+#include "go_fixture.h"
 
 static void test_synthetic(void **state)
 {
@@ -116,10 +117,10 @@ static void test_parse(void **state)
 
 static void test_go_command(void **state)
 {
-	const char *path = "/usr/local/go/bin/go";
+	const char *path = GS_TEST_GO;
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		skip();
+		GS_TEST_NO_GO();
 		return;
 	}
 	struct gs_ctx ctx;
@@ -131,7 +132,7 @@ static void test_go_command(void **state)
 	assert_int_equal(gs_elf_open_path(path, &ctx, &e), 0);
 	assert_int_equal(gs_buildinfo_read(e, &ctx, &bi), 0);
 	assert_int_equal(gs_buildinfo_format_m(&bi, path, &got), 0);
-	FILE *p = popen("/usr/local/go/bin/go version -m /usr/local/go/bin/go", "r");
+	FILE *p = popen("'" GS_TEST_GO "' version -m '" GS_TEST_GO "'", "r");
 	assert_non_null(p);
 	size_t n = fread(want, 1, sizeof(want) - 1, p);
 	want[n] = 0;

@@ -12,6 +12,7 @@
 
 #include "goscope/gobin.h"
 #include "gobin_synth.h"
+#include "go_fixture.h"
 
 static void test_headers(void **state)
 {
@@ -156,10 +157,10 @@ static void test_go_command(void **state)
 {
 	struct gs_ctx ctx;
 	struct gs_elf *e;
-	const char *path = "/usr/local/go/bin/go";
+	const char *path = GS_TEST_GO;
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		skip();
+		GS_TEST_NO_GO();
 		return;
 	}
 	gs_ctx_init(&ctx);

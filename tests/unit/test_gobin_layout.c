@@ -238,7 +238,7 @@ static void test_dwarf_matches_table(void **state)
 	struct gs_layout *l, *t;
 	size_t from_dwarf = 0;
 	if (!probe_path[0])
-		skip();
+		GS_TEST_NO_GO();
 	gs_ctx_init(&ctx);
 	assert_int_equal(gs_elf_open_path(probe_path, &ctx, &e), 0);
 	assert_true(gs_elf_has_dwarf(e));
@@ -286,7 +286,7 @@ static void test_unreadable_dwarf(void **state)
 	struct gs_layout *l, *t;
 	size_t len;
 	if (!probe_path[0])
-		skip();
+		GS_TEST_NO_GO();
 	gs_ctx_init(&ctx);
 	uint8_t *bytes = read_probe(&len);
 	assert_int_equal(gs_elf_open_mem(bytes, len, &ctx, &e), 0);
@@ -410,8 +410,8 @@ static void test_go_command_scan(void **state)
 	struct gs_ctx ctx;
 	struct gs_elf *e;
 	gs_ctx_init(&ctx);
-	if (gs_elf_open_path("/usr/local/go/bin/go", &ctx, &e) != 0)
-		skip();
+	if (gs_elf_open_path(GS_TEST_GO, &ctx, &e) != 0)
+		GS_TEST_NO_GO();
 	struct gs_layout *l, *s;
 	assert_int_equal(gs_layout_open(e, NULL, 0, &ctx, &l), 0);
 	assert_int_equal(gs_layout_open(e, NULL, GS_LAYOUT_NO_SYMTAB, &ctx, &s), 0);

@@ -15,8 +15,9 @@
 #include "goscope/goruntime.h"
 #include "goscope/layout.h"
 #include "goscope/target.h"
+#include "go_fixture.h"
 
-#define GO_BIN "/usr/local/go/bin/go"
+#define GO_BIN GS_TEST_GO
 #define HEAP 0xc000010000ULL
 #define HEAP_SIZE 0x20000
 #define G_AT(i) (HEAP + 0x1000 + (uint64_t)(i) * 0x800)
@@ -40,7 +41,7 @@ static int setup(void **state)
 	struct stat st;
 	*state = NULL;
 	if (stat(GO_BIN, &st) != 0) {
-		print_message("no %s: skipped\n", GO_BIN);
+		print_message("no Go toolchain at %s\n", GO_BIN);
 		return 0;
 	}
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -148,7 +149,7 @@ static void test_hostile(void **state)
 {
 	struct fixture *fx = *state;
 	if (!fx)
-		skip();
+		GS_TEST_NO_GO();
 	assert_true(gs_layout_size(fx->l, GS_LF_G_SIZE) <= 0x800);
 	assert_true(gs_layout_size(fx->l, GS_LF_M_SIZE) <= 0x2000);
 

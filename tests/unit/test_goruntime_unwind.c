@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 
 #include "goscope/goruntime.h"
+#include "go_fixture.h"
 
-#define GO_BIN "/usr/local/go/bin/go"
+#define GO_BIN GS_TEST_GO
 #define STACK_BASE 0xc000100000ULL
 #define STACK_SIZE 8192
 
@@ -27,7 +28,7 @@ static int setup(void **state)
 {
 	struct stat st;
 	if (stat(GO_BIN, &st) != 0) {
-		print_message("no %s: skipped\n", GO_BIN);
+		print_message("no Go toolchain at %s\n", GO_BIN);
 		*state = NULL;
 		return 0;
 	}
@@ -95,7 +96,7 @@ static void test_roles(void **state)
 {
 	struct fixture *fx = *state;
 	if (!fx)
-		skip();
+		GS_TEST_NO_GO();
 	struct gs_unwinder *u;
 	assert_int_equal(gs_unwinder_new(fx->t, GS_ARCH_AMD64, 0, &fx->ctx, &u), 0);
 	struct gs_func f = func_named(fx, "runtime.sigpanic");
@@ -215,7 +216,7 @@ static void test_unwind(void **state)
 {
 	struct fixture *fx = *state;
 	if (!fx)
-		skip();
+		GS_TEST_NO_GO();
 	check_unwind(fx, 0);
 	check_unwind(fx, 0x7f0000000000ULL);
 }
@@ -224,7 +225,7 @@ static void test_showframe(void **state)
 {
 	struct fixture *fx = *state;
 	if (!fx)
-		skip();
+		GS_TEST_NO_GO();
 	struct gs_unwinder *u;
 	assert_int_equal(gs_unwinder_new(fx->t, GS_ARCH_AMD64, 0, &fx->ctx, &u), 0);
 	assert_true(gs_unwinder_showframe(u, "main.main", 0, true, 0));
